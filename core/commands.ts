@@ -1,0 +1,80 @@
+// The operator's words: one table for the control protocol, `edgecam exec`,
+// the shell and recipes. A request names a command and its arguments as
+// words, exactly as typed: {"cmd":"load","args":["box-blur","2"]}.
+
+import { UsageError } from './errors.js';
+
+export interface CommandSpec {
+  name: string;
+  usage: string;
+  summary: string;
+}
+
+export const DAEMON_COMMANDS: CommandSpec[] = [
+  { name: 'status', usage: 'status', summary: 'tiles, rates, latency, backlog, errors, hosts, io' },
+  { name: 'hosts', usage: 'hosts', summary: 'each algorithm host: pid, state, tiles, restarts' },
+  { name: 'plugins', usage: 'plugins', summary: 'the plugins that `load` knows, with arguments' },
+  {
+    name: 'load',
+    usage: 'load PLUGIN [ARG...]',
+    summary: 'compile PLUGIN, warm its hosts, then route new tiles to it',
+  },
+  {
+    name: 'feed',
+    usage: 'feed PATH...',
+    summary: 'take tile files, or every tile in a folder, into the pipeline',
+  },
+  {
+    name: 'quarantine',
+    usage: 'quarantine [list]',
+    summary: 'tiles that could not be processed, with why',
+  },
+  { name: 'drain', usage: 'drain', summary: 'wait until every tile fed is written or quarantined' },
+  { name: 'stop', usage: 'stop', summary: 'drain the tiles in flight, stop the hosts, exit' },
+  { name: 'help', usage: 'help [COMMAND]', summary: 'list commands, or show one' },
+];
+
+export interface Request {
+  id?: number | string;
+  cmd: string;
+  args: string[];
+}
+
+/** Splits a typed line into words; double quotes keep spaces in one word. */
+export function splitWords(line: string): string[] {
+  const words: string[] = [];
+  const pattern = /"((?:[^"\\]|\\.)*)"|(\S+)/g;
+  for (const match of line.matchAll(pattern)) {
+    words.push(match[1] !== undefined ? match[1].replace(/\\(.)/g, '$1') : match[2]);
+  }
+  return words;
+}
+
+/** Checks a decoded JSON request and returns it in canonical form. */
+export function parseRequest(value: unknown): Request {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new UsageError('request', 'a JSON object like {"cmd":"status"}', value);
+  }
+  const raw = value as Record<string, unknown>;
+  const id = raw.id;
+  if (id !== undefined && typeof id !== 'number' && typeof id !== 'string') {
+    throw new UsageError('id', 'a number or a string', id);
+  }
+  if (typeof raw.line === 'string') {
+    const [cmd, ...args] = splitWords(raw.line);
+    if (!cmd) throw new UsageError('line', 'a command', raw.line);
+    return { id, cmd, args };
+  }
+  if (typeof raw.cmd !== 'string' || raw.cmd.length === 0) {
+    throw new UsageError('cmd', 'a command name (try "help")', raw.cmd);
+  }
+  const args = raw.args ?? [];
+  if (!Array.isArray(args) || !args.every((a) => typeof a === 'string')) {
+    throw new UsageError('args', 'an array of strings', args);
+  }
+  return { id, cmd: raw.cmd, args: args as string[] };
+}
+
+export function findCommand(name: string): CommandSpec | undefined {
+  return DAEMON_COMMANDS.find((c) => c.name === name);
+}

@@ -1,0 +1,171 @@
+// The daemon's control socket: newline-delimited JSON requests and responses
+// on a UNIX socket private to its user (folder 0700, socket 0600). Bad input
+// gets an error response; nothing a client sends can reach the pipeline
+// except through a parsed, checked request.
+
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+
+import { parseRequest, type Request } from './commands.js';
+import { EdgecamError, toErrorRecord } from './errors.js';
+import type { Logger } from './logger.js';
+
+/** Longest request line accepted; a longer one is refused and the client closed. */
+export const MAX_LINE_BYTES = 1 << 20;
+
+export type Handler = (request: Request, client: ControlClient) => Promise<unknown>;
+
+export interface ControlClient {
+  readonly id: number;
+  send(message: unknown): void;
+  readonly closed: boolean;
+  onClose(callback: () => void): void;
+}
+
+export class ControlServer {
+  private readonly server: net.Server;
+  private readonly sockets = new Set<net.Socket>();
+  private nextClient = 1;
+
+  constructor(
+    private readonly socketPath: string,
+    private readonly handler: Handler,
+    private readonly logger: Logger,
+  ) {
+    this.server = net.createServer((socket) => this.accept(socket));
+  }
+
+  async listen(): Promise<void> {
+    const dir = path.dirname(this.socketPath);
+    await fs.promises.mkdir(dir, { recursive: true, mode: 0o700 });
+    await removeStaleSocket(this.socketPath);
+
+    // Rule: the socket is created 0600 rather than chmod-ed after listen.
+    // Reason: between bind and chmod another user could connect.
+    const previous = process.umask(0o177);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        this.server.once('error', reject);
+        this.server.listen(this.socketPath, () => {
+          this.server.off('error', reject);
+          resolve();
+        });
+      });
+    } finally {
+      process.umask(previous);
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await fs.promises.rm(this.socketPath, { force: true });
+  }
+
+  private accept(socket: net.Socket): void {
+    this.sockets.add(socket);
+    const closeCallbacks: Array<() => void> = [];
+    const client: ControlClient = {
+      id: this.nextClient++,
+      get closed() {
+        return socket.destroyed;
+      },
+      send(message: unknown) {
+        if (!socket.destroyed) socket.write(JSON.stringify(message) + '\n');
+      },
+      onClose(callback) {
+        closeCallbacks.push(callback);
+      },
+    };
+
+    let buffered: Buffer[] = [];
+    let bufferedBytes = 0;
+    socket.on('data', (chunk: Buffer) => {
+      let start = 0;
+      for (let nl = chunk.indexOf(10); nl >= 0; nl = chunk.indexOf(10, start)) {
+        buffered.push(chunk.subarray(start, nl));
+        const line = Buffer.concat(buffered);
+        buffered = [];
+        bufferedBytes = 0;
+        start = nl + 1;
+        if (line.length > MAX_LINE_BYTES) return this.refuseLong(socket, client);
+        void this.handleLine(line, client);
+      }
+      buffered.push(chunk.subarray(start));
+      bufferedBytes += chunk.length - start;
+      if (bufferedBytes > MAX_LINE_BYTES) this.refuseLong(socket, client);
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      this.sockets.delete(socket);
+      closeCallbacks.forEach((callback) => callback());
+    });
+  }
+
+  private refuseLong(socket: net.Socket, client: ControlClient): void {
+    client.send({
+      ok: false,
+      error: {
+        code: 'LINE_TOO_LONG',
+        message: `request line over ${MAX_LINE_BYTES} bytes; the connection is closed`,
+        hint: 'send one JSON object per line, e.g. {"cmd":"feed","args":["DIR"]}',
+      },
+    });
+    socket.end();
+    socket.destroy();
+  }
+
+  private async handleLine(line: Buffer, client: ControlClient): Promise<void> {
+    const text = line.toString('utf8').trim();
+    if (text.length === 0) return;
+
+    let request: Request;
+    try {
+      request = parseRequest(JSON.parse(text));
+    } catch (error) {
+      const record =
+        error instanceof EdgecamError
+          ? error.toJSON()
+          : {
+              code: 'BAD_JSON',
+              message: `request is not valid JSON: ${(error as Error).message}`,
+              hint: 'send one JSON object per line, e.g. {"cmd":"status"}',
+            };
+      client.send({ ok: false, error: record });
+      return;
+    }
+
+    try {
+      const result = await this.handler(request, client);
+      client.send({ id: request.id, ok: true, result });
+    } catch (error) {
+      const record = toErrorRecord(error);
+      if (record.code === 'INTERNAL') {
+        this.logger.error('command-failed', `${request.cmd}: ${record.message}`, { cmd: request.cmd });
+      }
+      client.send({ id: request.id, ok: false, error: record });
+    }
+  }
+}
+
+/** A socket file left by a daemon that died is removed; a live daemon's is not. */
+async function removeStaleSocket(socketPath: string): Promise<void> {
+  if (!fs.existsSync(socketPath)) return;
+  const alive = await new Promise<boolean>((resolve) => {
+    const probe = net.connect(socketPath);
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once('error', () => resolve(false));
+  });
+  if (alive) {
+    throw new EdgecamError(
+      'DAEMON_RUNNING',
+      `a daemon is already listening on ${socketPath}`,
+      'attach to it with `edgecam`, stop it with `edgecam exec stop`, or pass --socket PATH',
+    );
+  }
+  await fs.promises.rm(socketPath, { force: true });
+}

@@ -1,0 +1,65 @@
+// A tile's record while it is in the pipeline, and the causes of failure
+// that end up in status, in the log and in quarantine records.
+
+export type Stage = 'queued' | 'reading' | 'ready' | 'executing' | 'processed' | 'writing';
+
+/** Why one attempt at a tile failed. */
+export type Cause =
+  | 'timeout'
+  | 'memory'
+  | 'trap'
+  | 'plugin'
+  | 'bad-input'
+  | 'io'
+  | 'host-died'
+  | 'lost';
+
+export const CAUSES: Cause[] = [
+  'timeout',
+  'memory',
+  'trap',
+  'plugin',
+  'bad-input',
+  'io',
+  'host-died',
+  'lost',
+];
+
+export interface AttemptRecord {
+  attempt: number;
+  cause: Cause;
+  message: string;
+  host?: string;
+  plugin?: string;
+  at: string;
+}
+
+export interface TileGeometry {
+  length: number;
+  headerLength: number;
+  width: number;
+  height: number;
+  channels: 1 | 3;
+  kind: 'pgm' | 'ppm' | 'raw';
+}
+
+export interface Tile {
+  id: number;
+  source: string;
+  name: string;
+  outPath: string;
+  attempt: number;
+  failures: AttemptRecord[];
+  stage: Stage;
+  slot: number;
+  /** The RUN id of the current attempt; a late answer to an old one is ignored. */
+  runId: number;
+  host?: string;
+  plugin?: string;
+  geometry?: TileGeometry;
+  fedAt: number;
+  readAt: number;
+  readyAt: number;
+  executedAt: number;
+  writeAt: number;
+}
