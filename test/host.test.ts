@@ -356,6 +356,16 @@ describe.skipIf(hostMissing)('edgecam-host', () => {
     expect((await session.exited).code).toBe(2);
   });
 
+  it('sends FATAL INSTANTIATE when a slot cannot fit under the memory limit', async () => {
+    const module = compilePlugin(plugin('grayscale'));
+    const session = open({ module, slots: 1, slotSize: 2 << 20, memoryMb: 1 });
+
+    await expect(session.ready).rejects.toThrow(/FATAL INSTANTIATE: edgecam_alloc\(2097248\)/);
+    expect(JSON.parse(session.stderr)).toMatchObject({
+      hint: 'raise --memory-mb, or use smaller slots',
+    });
+  });
+
   describe.skipIf(!clang)('with a plugin that fails on request', () => {
     let moody: string;
     beforeAll(() => {
