@@ -153,7 +153,11 @@ static int start_plugin(plugin_instance *instance, const plugin_limits *limits,
     }
   }
 
-  get_func(instance, wi, "edgecam_alloc", &func);
+  if (!get_func(instance, wi, "edgecam_alloc", &func)) {
+    host_error_set(err, "MISSING_EXPORT", NULL,
+                   "the instance lacks edgecam_alloc");
+    return -1;
+  }
   arg.kind = WASMTIME_I32;
   arg.of.i32 = (int32_t)buffer_size;
   if (call_startup(instance, limits, "edgecam_alloc", &func, &arg, 1, &result,

@@ -3,7 +3,6 @@
  */
 #include "serve.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <signal.h>
 #include <string.h>
