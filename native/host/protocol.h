@@ -67,8 +67,8 @@ typedef struct edgecam_msg_done {
 } edgecam_msg_done;
 
 typedef struct edgecam_msg_fatal {
-  uint32_t type; /* EDGECAM_MSG_FATAL */
-  uint32_t code; /* 0 for now */
+  uint32_t type;                   /* EDGECAM_MSG_FATAL */
+  uint32_t code;                   /* 0 for now */
   char text[EDGECAM_MSG_SIZE - 8]; /* NUL-terminated */
 } edgecam_msg_fatal;
 
