@@ -73,7 +73,7 @@ afterAll(() => {
 });
 
 describe('importPhoto', () => {
-  it('cuts a 600x400 photo into 3x2 tiles of 256 whose pixels are the source regions, edges replicated', async () => {
+  it('cuts 600x400 into 3x2 tiles of 256 equal to the source, edges replicated', async () => {
     const dir = freshDir('rgb');
     const result = await importPhoto(photo, dir, { tile: 256 });
 
@@ -161,7 +161,9 @@ describe('importPhoto', () => {
     );
     expect(error).toMatchObject({
       code: 'BAD_IMAGE',
-      hint: 'give a PNG or JPEG photograph that opens in an image viewer; re-save or re-download this one',
+      hint:
+        'give a PNG or JPEG photograph that opens in an image viewer; ' +
+        're-save or re-download this one',
     });
     expect((error as Error).message).toMatch(
       new RegExp(`^Cannot decode ${truncated} as an image: .*premature end`, 'i'),
@@ -276,7 +278,7 @@ describe('exportMosaic', () => {
     expect((await decodeRaw(result.path)).data.equals(original)).toBe(true);
   });
 
-  it('needs a stem for a folder with tiles of several photos, and exports each on request', async () => {
+  it('needs a stem when a folder holds several photos, and exports each one', async () => {
     const dir = freshDir('several');
     const second = path.join(work, 'meadow.png');
     const secondPixels = makePixels(300, 200, 11);
