@@ -88,10 +88,13 @@ async function findManifest(dir: string, opts: ExportOptions): Promise<string> {
   const stems = manifests.map((m) => path.basename(m, MANIFEST_SUFFIX));
   if (opts.stem !== undefined) {
     if (stems.includes(opts.stem)) return path.join(dir, opts.stem + MANIFEST_SUFFIX);
-    throw new UsageError(
-      'stem',
-      stems.length > 0 ? `one of ${stems.join(', ')}` : `a photo imported into ${dir}`,
-      opts.stem,
+    throw new EdgecamError(
+      'NO_MANIFEST',
+      `No ${opts.stem}${MANIFEST_SUFFIX} in ${dir}, so the tiles' places are unknown`,
+      stems.length > 0
+        ? `photos with a manifest there: ${stems.join(', ')}`
+        : 'tiles processed into another folder need the manifest the import wrote: ' +
+            `pass it as the manifest option, e.g. img_samples/in/${opts.stem}${MANIFEST_SUFFIX}`,
     );
   }
   if (manifests.length === 1) return manifests[0];
@@ -99,7 +102,8 @@ async function findManifest(dir: string, opts: ExportOptions): Promise<string> {
     throw new EdgecamError(
       'NO_MANIFEST',
       `No *${MANIFEST_SUFFIX} manifest in ${dir}, so the tiles' places are unknown`,
-      'pass the manifest the import wrote, e.g. img_samples/tiles/coffee.tiles.json',
+      'tiles processed into another folder need the manifest the import wrote: ' +
+        `pass it as the manifest option, e.g. img_samples/in/coffee${MANIFEST_SUFFIX}`,
     );
   }
   throw new UsageError(

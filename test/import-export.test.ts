@@ -270,6 +270,12 @@ describe('exportMosaic', () => {
     const { files } = await importPhoto(photo, tilesDir, { tile: 256 });
     for (const file of files) fs.copyFileSync(file, path.join(outDir, path.basename(file)));
 
+    const error = await exportMosaic(outDir, path.join(work, 'x.png')).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'NO_MANIFEST',
+      message: `No *.tiles.json manifest in ${outDir}, so the tiles' places are unknown`,
+    });
+
     const result = await exportMosaic(outDir, path.join(work, 'elsewhere.png'), {
       manifest: path.join(tilesDir, 'field.tiles.json'),
     });
@@ -290,6 +296,15 @@ describe('exportMosaic', () => {
     expect(error).toMatchObject({
       code: 'USAGE',
       message: 'Expected one of field, meadow for stem but received nothing',
+    });
+
+    const unknown = await exportMosaic(dir, path.join(work, 'x.png'), { stem: 'lake' }).catch(
+      (e: unknown) => e,
+    );
+    expect(unknown).toMatchObject({
+      code: 'NO_MANIFEST',
+      message: `No lake.tiles.json in ${dir}, so the tiles' places are unknown`,
+      hint: 'photos with a manifest there: field, meadow',
     });
 
     const one = await exportMosaic(dir, work + path.sep, { stem: 'meadow' });
