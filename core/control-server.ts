@@ -1,8 +1,10 @@
 // The daemon's control socket: newline-delimited JSON requests and responses
-// on a UNIX socket private to its user (folder 0700, socket 0600). Bad input
+// on a UNIX socket private to its user (folder 0700, socket 0600), and
+// optionally on TCP, where the first line must carry the token. Bad input
 // gets an error response; nothing a client sends can reach the pipeline
 // except through a parsed, checked request.
 
+import { createHash, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -25,6 +27,8 @@ export interface ControlClient {
 
 export class ControlServer {
   private readonly server: net.Server;
+  private tcpServer?: net.Server;
+  private tokenDigest?: Buffer;
   private readonly sockets = new Set<net.Socket>();
   private nextClient = 1;
 
@@ -33,12 +37,14 @@ export class ControlServer {
     private readonly handler: Handler,
     private readonly logger: Logger,
   ) {
-    this.server = net.createServer((socket) => this.accept(socket));
+    this.server = net.createServer((socket) => this.accept(socket, true));
   }
 
   async listen(): Promise<void> {
     const dir = path.dirname(this.socketPath);
     await fs.promises.mkdir(dir, { recursive: true, mode: 0o700 });
+    // mkdir leaves an existing folder's mode alone; the folder must be ours alone.
+    await fs.promises.chmod(dir, 0o700);
     await removeStaleSocket(this.socketPath);
 
     // Rule: the socket is created 0600 rather than chmod-ed after listen.
@@ -57,14 +63,35 @@ export class ControlServer {
     }
   }
 
+  /**
+   * Adds a TCP listener. Every connection must first send {"auth": TOKEN};
+   * the token is compared in constant time (as SHA-256 digests, so its
+   * length leaks nothing either).
+   */
+  async listenTcp(host: string, port: number, token: string): Promise<number> {
+    this.tokenDigest = createHash('sha256').update(token).digest();
+    const server = net.createServer((socket) => this.accept(socket, false));
+    this.tcpServer = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+    return (server.address() as net.AddressInfo).port;
+  }
+
   async close(): Promise<void> {
     for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const tcp = this.tcpServer;
+    await Promise.all([
+      new Promise<void>((resolve) => this.server.close(() => resolve())),
+      tcp ? new Promise<void>((resolve) => tcp.close(() => resolve())) : undefined,
+    ]);
     await fs.promises.rm(this.socketPath, { force: true });
   }
 
-  private accept(socket: net.Socket): void {
+  private accept(socket: net.Socket, trusted: boolean): void {
     this.sockets.add(socket);
+    let authenticated = trusted;
     const closeCallbacks: Array<() => void> = [];
     const client: ControlClient = {
       id: this.nextClient++,
@@ -90,6 +117,11 @@ export class ControlServer {
         bufferedBytes = 0;
         start = nl + 1;
         if (line.length > MAX_LINE_BYTES) return this.refuseLong(socket, client);
+        if (!authenticated) {
+          authenticated = this.authenticate(line, socket, client);
+          if (!authenticated) return;
+          continue;
+        }
         void this.handleLine(line, client);
       }
       buffered.push(chunk.subarray(start));
@@ -101,6 +133,35 @@ export class ControlServer {
       this.sockets.delete(socket);
       closeCallbacks.forEach((callback) => callback());
     });
+  }
+
+  private authenticate(line: Buffer, socket: net.Socket, client: ControlClient): boolean {
+    let token: unknown;
+    try {
+      token = (JSON.parse(line.toString('utf8')) as { auth?: unknown }).auth;
+    } catch {
+      token = undefined;
+    }
+    const digest = createHash('sha256')
+      .update(typeof token === 'string' ? token : '')
+      .digest();
+    if (typeof token === 'string' && timingSafeEqual(digest, this.tokenDigest!)) {
+      client.send({ ok: true, result: { authenticated: true } });
+      return true;
+    }
+    this.logger.warn('auth-refused', `bad or missing token from ${socket.remoteAddress}:${socket.remotePort}`, {
+      remote: socket.remoteAddress,
+    });
+    client.send({
+      ok: false,
+      error: {
+        code: 'AUTH',
+        message: 'the token is missing or wrong; the connection is closed',
+        hint: 'send {"auth": TOKEN} as the first line; the token is in the daemon\'s --token-file',
+      },
+    });
+    socket.end();
+    return false;
   }
 
   private refuseLong(socket: net.Socket, client: ControlClient): void {

@@ -26,6 +26,9 @@ export interface DaemonOptions {
   maxAttempts: number;
   cacheDir: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  http?: { host: string; port: number };
+  listen?: { host: string; port: number };
+  tokenFile?: string;
 }
 
 export const DAEMON_USAGE = `edgecam daemon [options]
@@ -45,7 +48,11 @@ export const DAEMON_USAGE = `edgecam daemon [options]
   --batch N           tiles per io_uring batch (default: 32)
   --max-attempts N    tries before a tile is quarantined (default: 3)
   --cache-dir DIR     compiled plugins (default: ${defaultModuleCacheDir()})
-  --log-level LEVEL   debug, info, warn or error (default: info)`;
+  --log-level LEVEL   debug, info, warn or error (default: info)
+  --http [HOST:]PORT  serve /metrics (Prometheus) and /status (JSON); host 127.0.0.1 unless given
+  --listen [HOST:]PORT  also take control connections on TCP (host 127.0.0.1 unless given);
+                      needs a token: --token-file FILE or $EDGECAM_TOKEN (never on the command line)
+  --token-file FILE   the TCP token, first line of FILE`;
 
 export function parseDaemonOptions(argv: string[]): DaemonOptions {
   let values: Record<string, string | undefined>;
@@ -71,12 +78,22 @@ export function parseDaemonOptions(argv: string[]): DaemonOptions {
           'max-attempts',
           'cache-dir',
           'log-level',
+          'http',
+          'listen',
+          'token-file',
         ].map((name) => [name, { type: 'string' as const }]),
       ),
       strict: true,
       allowPositionals: false,
     }).values as Record<string, string | undefined>;
   } catch (error) {
+    if (argv.some((a) => a === '--token' || a.startsWith('--token='))) {
+      throw new UsageError(
+        '--token',
+        'the token in a file (--token-file) or in $EDGECAM_TOKEN, since `ps` shows command lines',
+        '--token',
+      );
+    }
     throw new UsageError('edgecam daemon', 'known options', (error as Error).message, 'edgecam daemon --help');
   }
 
@@ -99,7 +116,18 @@ export function parseDaemonOptions(argv: string[]): DaemonOptions {
     maxAttempts: integer('--max-attempts', values['max-attempts'], 3, 1, 100),
     cacheDir: path.resolve(values['cache-dir'] ?? defaultModuleCacheDir()),
     logLevel: oneOf('--log-level', values['log-level'], ['debug', 'info', 'warn', 'error'] as const, 'info'),
+    http: values.http ? parseAddress('--http', values.http) : undefined,
+    listen: values.listen ? parseAddress('--listen', values.listen) : undefined,
+    tokenFile: values['token-file'] ? path.resolve(values['token-file']) : undefined,
   };
+}
+
+/** PORT or HOST:PORT; the host is loopback unless one is given. Port 0 picks a free one. */
+export function parseAddress(name: string, value: string): { host: string; port: number } {
+  const match = /^(?:\[?([^\]]*?)\]?:)?(\d+)$/.exec(value);
+  const port = match ? Number(match[2]) : NaN;
+  if (!match || port > 65535) throw new UsageError(name, '[HOST:]PORT, e.g. 127.0.0.1:7070', value);
+  return { host: match[1] || '127.0.0.1', port };
 }
 
 function integer(name: string, value: string | undefined, fallback: number, min: number, max: number) {

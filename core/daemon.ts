@@ -1,5 +1,6 @@
 // The daemon: owns the engine (slot pool + io_uring), the algorithm hosts and
-// the pipeline between them, and answers the control socket.
+// the pipeline between them, injects faults on request, and answers the
+// control socket (and, if asked, TCP and HTTP).
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -8,28 +9,57 @@ import { DAEMON_COMMANDS, findCommand, type Request } from './commands.js';
 import { ControlServer, type ControlClient } from './control-server.js';
 import type { DaemonOptions } from './daemon-options.js';
 import { EdgecamError, SetupError, UsageError } from './errors.js';
+import { FaultInjector, type FaultKind, type HostActions } from './faults.js';
+import { FolderWatch } from './folder-watch.js';
 import { HostPool } from './host-pool.js';
-import { Logger } from './logger.js';
+import { HttpServer } from './http-server.js';
+import { Logger, type LogRecord } from './logger.js';
+import { round3 } from './metrics.js';
 import { loadNative, type Engine } from './native.js';
 import { HOST_PATH } from './paths.js';
 import { Pipeline, STAGES } from './pipeline.js';
-import { PluginStore } from './plugin-store.js';
-import { listQuarantine } from './quarantine.js';
-import { round3 } from './metrics.js';
+import { PluginStore, type PreparedPlugin } from './plugin-store.js';
+import { PrometheusText } from './prometheus.js';
+import { listQuarantine, type QuarantineRecord } from './quarantine.js';
+import { CAUSES } from './tile.js';
 
 export const VERSION = '0.1.0';
+
+/** Log events pushed to subscribers: what an operator watches happen. */
+const PUSHED_EVENTS = new Set([
+  'host-died',
+  'host-restarted',
+  'host-stalled',
+  'host-restart-failed',
+  'crash-loop',
+  'fault-on',
+  'fault-off',
+  'fault-kill',
+  'tile-quarantined',
+  'plugin-loaded',
+  'daemon-stopping',
+  'auth-refused',
+  'watch-started',
+]);
+
+/** Temporary names the engine writes before renaming (native/addon/temp-path.cc). */
+const TEMP_FILE = /^\..+\.edgecam-tmp$/;
 
 export class Daemon {
   readonly logger: Logger;
   private engine!: Engine;
   private pool!: HostPool;
   private pipeline!: Pipeline;
+  private faults!: FaultInjector;
   private server!: ControlServer;
+  private http?: HttpServer;
+  private readonly watches = new Map<string, FolderWatch>();
   private readonly store: PluginStore;
   private readonly startedAt = Date.now();
   private stopping?: Promise<void>;
   private loading?: Promise<unknown>;
   private exitCallbacks: Array<() => void> = [];
+  readonly listening: { tcpPort?: number; httpPort?: number } = {};
 
   constructor(
     readonly options: DaemonOptions,
@@ -44,8 +74,10 @@ export class Daemon {
     if (!fs.existsSync(HOST_PATH)) {
       throw new SetupError(`the algorithm host is not built (${HOST_PATH})`, 'npm run setup');
     }
+    const token = o.listen ? readToken(o.tokenFile) : undefined;
     const native = loadNative();
     await fs.promises.mkdir(o.outDir, { recursive: true });
+    this.removeTempFiles();
 
     this.engine = new native.Engine({ slots: o.slots, slotSize: o.slotSize, io: o.io });
     this.pool = new HostPool({
@@ -59,9 +91,11 @@ export class Daemon {
       depth: 2,
       logger: this.logger,
     });
+    this.faults = new FaultInjector(this.hostActions(), this.logger);
     this.pipeline = new Pipeline(
       this.engine,
       this.pool,
+      this.faults,
       {
         outDir: o.outDir,
         quarantineDir: o.quarantineDir,
@@ -69,6 +103,7 @@ export class Daemon {
         format: o.format,
         maxAttempts: o.maxAttempts,
         batch: o.batch,
+        callDeadlineMs: o.deadlineMs,
       },
       this.logger,
     );
@@ -77,8 +112,15 @@ export class Daemon {
       await this.loadPlugin(o.plugin, o.args);
       this.server = new ControlServer(o.socket, (request, client) => this.handle(request, client), this.logger);
       await this.server.listen();
+      if (o.listen) this.listening.tcpPort = await this.server.listenTcp(o.listen.host, o.listen.port, token!);
+      if (o.http) {
+        this.http = new HttpServer({ metrics: () => this.metrics(), status: () => this.status() }, this.logger);
+        this.listening.httpPort = (await this.http.listen(o.http.host, o.http.port)).port;
+      }
     } catch (error) {
       await this.pool.stop();
+      await this.server?.close();
+      this.pipeline.close();
       this.engine.close();
       throw error;
     }
@@ -88,6 +130,7 @@ export class Daemon {
       socket: o.socket,
       hosts: o.hosts,
       io: this.engine.info(),
+      ...this.listening,
     });
     if (o.inDir) this.feed([o.inDir]);
   }
@@ -101,9 +144,14 @@ export class Daemon {
   stop(reason = 'stop'): Promise<void> {
     this.stopping ??= (async () => {
       this.logger.info('daemon-stopping', `draining ${this.pipeline.inFlight} tiles (${reason})`);
+      for (const watch of this.watches.values()) watch.stop();
+      this.faults.clear();
+      this.pipeline.setPaused(false);
       await this.pipeline.drain();
       await this.pool.stop();
       await this.server?.close();
+      await this.http?.close();
+      this.pipeline.close();
       this.engine.close();
       this.logger.info('daemon-stopped', 'all tiles drained, hosts stopped', this.tileCounts());
       this.exitCallbacks.forEach((callback) => callback());
@@ -111,7 +159,7 @@ export class Daemon {
     return this.stopping;
   }
 
-  async handle(request: Request, _client: ControlClient): Promise<unknown> {
+  async handle(request: Request, client: ControlClient): Promise<unknown> {
     const { cmd, args } = request;
     switch (cmd) {
       case 'status':
@@ -123,11 +171,31 @@ export class Daemon {
       case 'load':
         if (args.length === 0) throw usage('load', 'a plugin name', undefined);
         return this.load(args[0], args.slice(1));
+      case 'reload-algo':
+        return this.reload();
       case 'feed':
-        if (args.length === 0) throw usage('feed', 'one or more paths', undefined);
-        return this.feed(args);
+        return this.feedCommand(args);
+      case 'pause':
+      case 'resume':
+        this.pipeline.setPaused(cmd === 'pause');
+        this.logger.info(cmd === 'pause' ? 'paused' : 'resumed', `reading ${cmd === 'pause' ? 'paused' : 'resumed'}`);
+        return { paused: this.pipeline.paused };
+      case 'kill-algo':
+      case 'drop':
+      case 'delay':
+      case 'stall':
+        return this.faults.add(cmd as FaultKind, args);
+      case 'faults':
+        if (args[0] === 'clear') return { cleared: this.faults.clear() };
+        if (args.length) throw usage('faults', 'nothing or `clear`', args.join(' '));
+        return this.faults.list();
       case 'quarantine':
-        return listQuarantine(this.options.quarantineDir);
+        return this.quarantine(args);
+      case 'subscribe':
+        return this.subscribe(client, args);
+      case 'unsubscribe':
+        (client as ControlClient & { unsubscribe?: () => void }).unsubscribe?.();
+        return { subscribed: false };
       case 'drain':
         await this.pipeline.drain();
         return this.tileCounts();
@@ -159,14 +227,29 @@ export class Daemon {
     }
   }
 
+  private async reload(): Promise<unknown> {
+    const current = this.pool.current!.plugin;
+    const before = current.sha256;
+    const result = (await this.load(current.path, current.args.map(String))) as { sha256: string };
+    return { ...result, changed: result.sha256 !== before };
+  }
+
+  /**
+   * Compiles the plugin and warms its hosts before any tile is routed to
+   * them; until then the old hosts keep working. A plugin that fails to
+   * compile or start is refused and the old one keeps running.
+   */
   private async loadPlugin(name: string, args: number[]) {
+    const started = performance.now();
     const prepared = await this.store.prepare(name, args);
     const generation = await this.pool.start(prepared);
     const summary = {
       plugin: prepared.name,
+      path: prepared.path,
       sha256: prepared.sha256,
       args: prepared.args,
       compiled: prepared.fromCache ? 'from cache' : `in ${prepared.compileMs} ms`,
+      swapMs: Math.round(performance.now() - started),
       hosts: generation.hosts.map((h) => ({ id: h.id, pid: h.pid, loadUs: h.loadUs })),
     };
     this.logger.info('plugin-loaded', `${prepared.name} on ${generation.hosts.length} hosts`, summary);
@@ -174,7 +257,32 @@ export class Daemon {
     return summary;
   }
 
-  feed(paths: string[]): { accepted: number; duplicates: number; files: number } {
+  private feedCommand(args: string[]): unknown {
+    const force = args.includes('--force');
+    const watch = args.includes('--watch');
+    const paths = args.filter((a) => a !== '--force' && a !== '--watch');
+    if (paths.length === 0) throw usage('feed', 'one or more paths', undefined);
+    if (!watch) return this.feed(paths, force);
+
+    const started: string[] = [];
+    for (const given of paths) {
+      const dir = path.resolve(given);
+      if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
+        throw new EdgecamError('NOT_FOUND', `no such folder to watch: ${dir}`, 'create it first, or check the path');
+      }
+      if (this.watches.has(dir)) continue;
+      const folderWatch = new FolderWatch(dir, (files) => {
+        if (!this.stopping) this.pipeline.feed(files);
+      });
+      folderWatch.start();
+      this.watches.set(dir, folderWatch);
+      this.logger.info('watch-started', `feeding new tiles from ${dir}`, { dir });
+      started.push(dir);
+    }
+    return { watching: [...this.watches.keys()], started };
+  }
+
+  feed(paths: string[], force = false) {
     if (this.stopping) {
       throw new EdgecamError('STOPPING', 'the daemon is stopping and takes no more tiles');
     }
@@ -199,9 +307,100 @@ export class Daemon {
         files.push(target);
       }
     }
-    const result = this.pipeline.feed(files);
+    const result = this.pipeline.feed(files, force);
     this.logger.info('tiles-fed', `${result.accepted} tiles fed`, { ...result, paths });
     return { ...result, files: files.length };
+  }
+
+  private async quarantine(args: string[]): Promise<unknown> {
+    const [action = 'list', name] = args;
+    const records = await listQuarantine(this.options.quarantineDir);
+    if (action === 'list') return records;
+    if (action !== 'show' && action !== 'retry') {
+      throw usage('quarantine', 'list, show NAME or retry NAME|all', action);
+    }
+    if (!name) throw usage(`quarantine ${action}`, 'a tile name', undefined);
+    const chosen = name === 'all' && action === 'retry' ? records : records.filter((r) => r.tile === name);
+    if (chosen.length === 0) {
+      throw new EdgecamError('NOT_FOUND', `no quarantined tile named ${name}`, '`quarantine list` shows them');
+    }
+    if (action === 'show') return chosen[0];
+    return { retried: this.retry(chosen) };
+  }
+
+  /** Feeds quarantined tiles again, from their source if it is still there. */
+  private retry(records: QuarantineRecord[]): number {
+    const files: string[] = [];
+    for (const record of records) {
+      const copy = path.join(this.options.quarantineDir, record.tile);
+      files.push(fs.existsSync(record.source) ? record.source : copy);
+      fs.rmSync(path.join(this.options.quarantineDir, `${record.tile}.json`), { force: true });
+    }
+    return this.pipeline.feed(files, true).accepted;
+  }
+
+  private subscribe(client: ControlClient, args: string[]): unknown {
+    const interval = args[0] === undefined ? 1000 : Number(args[0]);
+    if (!Number.isInteger(interval) || interval < 100 || interval > 60_000) {
+      throw usage('subscribe', 'an interval in ms, 100..60000', args[0]);
+    }
+    const holder = client as ControlClient & { unsubscribe?: () => void };
+    holder.unsubscribe?.();
+
+    const timer = setInterval(() => client.send({ event: 'metrics', data: this.status() }), interval);
+    const forward = (record: LogRecord) => {
+      if (PUSHED_EVENTS.has(record.event)) client.send({ event: 'log', data: record });
+    };
+    const stopLog = this.logger.subscribe(forward);
+    holder.unsubscribe = () => {
+      clearInterval(timer);
+      stopLog();
+      holder.unsubscribe = undefined;
+    };
+    client.onClose(() => holder.unsubscribe?.());
+    setImmediate(() => client.send({ event: 'metrics', data: this.status() }));
+    return { subscribed: true, intervalMs: interval };
+  }
+
+  private hostActions(): HostActions {
+    const find = (target: string | undefined, verb: string) => {
+      const hosts = (this.pool.current?.hosts ?? []).filter((h) => h.state === 'ready');
+      if (target === 'all') return hosts;
+      if (target === undefined) {
+        const busiest = [...hosts].sort((a, b) => b.inFlight.size - a.inFlight.size)[0];
+        return busiest ? [busiest] : [];
+      }
+      const host = hosts.find((h) => h.id === target);
+      if (!host) {
+        const ids = (this.pool.current?.hosts ?? []).map((h) => h.id).join(', ');
+        throw new UsageError(`${verb} host`, `one of ${ids} (running)`, target);
+      }
+      return [host];
+    };
+    return {
+      kill: (target) =>
+        find(target, 'kill-algo').map((h) => {
+          h.kill('SIGKILL');
+          return h.id;
+        }),
+      stop: (target) =>
+        find(target, 'stall').map((h) => {
+          h.kill('SIGSTOP');
+          return h.id;
+        }),
+      resume: (ids) => {
+        for (const host of this.pool.all()) if (ids.includes(host.id)) host.kill('SIGCONT');
+      },
+    };
+  }
+
+  /** Temp files of writes cut short by a crash: never whole tiles, always safe to delete. */
+  private removeTempFiles(): void {
+    const stale = fs.readdirSync(this.options.outDir).filter((n) => TEMP_FILE.test(n));
+    for (const name of stale) fs.rmSync(path.join(this.options.outDir, name), { force: true });
+    if (stale.length) {
+      this.logger.info('temp-files-removed', `removed ${stale.length} partial writes`, { dir: this.options.outDir });
+    }
   }
 
   tileCounts() {
@@ -230,8 +429,7 @@ export class Daemon {
     const io = this.engine.stats();
     const info = this.engine.info();
     const outRate = p.rateOut.perSecond();
-    const plugin = this.pool.current?.plugin;
-    const tilesThroughIo = Math.max(1, io.tilesRead + io.tilesWritten);
+    const plugin: PreparedPlugin | undefined = this.pool.current?.plugin;
     return {
       daemon: {
         pid: process.pid,
@@ -239,10 +437,14 @@ export class Daemon {
         socket: this.options.socket,
         uptimeS: Math.round((Date.now() - this.startedAt) / 1000),
         stopping: Boolean(this.stopping),
+        paused: p.paused,
+        watching: [...this.watches.keys()],
       },
       plugin: plugin && { name: plugin.name, sha256: plugin.sha256, args: plugin.args },
-      tiles: { ...this.tileCounts(), retries: p.retries },
+      tiles: { ...this.tileCounts(), retries: p.retries, skipped: p.skipped },
+      writtenBy: Object.fromEntries(p.writtenBy),
       rates: { inPerS: round3(p.rateIn.perSecond()), outPerS: round3(outRate) },
+      series: { inPerS: p.rateIn.series(60), outPerS: p.rateOut.series(60) },
       latencyMs: Object.fromEntries(STAGES.map((s) => [s, p.latency[s].percentiles()])),
       recentLatencyMs: Object.fromEntries(STAGES.map((s) => [s, p.recent[s].snapshot().percentiles()])),
       backlog: {
@@ -254,14 +456,72 @@ export class Daemon {
       errors: { ...p.errors },
       hostRestarts: this.pool.restarts,
       crashLoop: this.pool.crashLoop,
+      faults: { active: this.faults.list(), injected: { ...this.faults.injectedTotal } },
       hosts: this.hosts(),
       io: {
         ...info,
         ...io,
         entersPerTile: round3(io.enters / Math.max(1, p.written + p.quarantined)),
-        entersPerIo: round3(io.enters / tilesThroughIo),
       },
     };
+  }
+
+  /** The same figures as status, in Prometheus text format. */
+  metrics(): string {
+    const p = this.pipeline;
+    const io = this.engine.stats();
+    const text = new PrometheusText()
+      .counter('edgecam_tiles_fed_total', 'Tiles taken into the pipeline.', p.fed)
+      .counter('edgecam_tiles_written_total', 'Tiles processed and written.', p.written)
+      .counter('edgecam_tiles_quarantined_total', 'Tiles given up on, with a record why.', p.quarantined)
+      .counter('edgecam_tiles_skipped_total', 'Tiles fed whose output was already written.', p.skipped)
+      .counter('edgecam_retries_total', 'Attempts repeated after a failure.', p.retries)
+      .gauge('edgecam_tiles_in_flight', 'Tiles fed and not yet written or quarantined.', p.inFlight)
+      .gauge('edgecam_backlog_tiles', 'Tiles waiting for a slot or a host.', p.backlog)
+      .gauge('edgecam_free_slots', 'Slots free in the pool.', p.freeSlotCount)
+      .counter('edgecam_host_restarts_total', 'Algorithm hosts restarted after dying.', this.pool.restarts)
+      .gauge('edgecam_hosts', 'Algorithm hosts of the current plugin.', this.pool.current?.hosts.length ?? 0);
+    const outRate = p.rateOut.perSecond();
+    text.gauge('edgecam_backlog_seconds', 'Backlog divided by the output rate.', outRate > 0 ? p.backlog / outRate : 0);
+    for (const cause of CAUSES) {
+      text.counter('edgecam_errors_total', 'Failed attempts by cause.', p.errors[cause], { kind: cause });
+    }
+    for (const [kind, n] of Object.entries(this.faults.injectedTotal)) {
+      text.counter('edgecam_faults_injected_total', 'Faults injected, by kind.', n, { kind });
+    }
+    for (const stage of STAGES) {
+      const name = stage === 'endToEnd' ? 'end_to_end' : stage;
+      text.histogram('edgecam_tile_latency_seconds', 'Tile latency by stage.', p.latency[stage], { stage: name });
+    }
+    text
+      .counter('edgecam_io_uring_enters_total', 'io_uring_enter calls.', io.enters)
+      .counter('edgecam_io_submissions_total', 'Operations submitted to the ring.', io.submissions)
+      .counter('edgecam_io_completions_total', 'Completions reaped from the ring.', io.completions)
+      .counter('edgecam_io_read_bytes_total', 'Bytes read from tile files.', io.bytesRead)
+      .counter('edgecam_io_written_bytes_total', 'Bytes written to output files.', io.bytesWritten)
+      .counter('edgecam_io_errors_total', 'Failed file operations.', io.errors);
+    return text.toString();
+  }
+}
+
+function readToken(file: string | undefined): string {
+  const token = file ? firstLine(file) : process.env.EDGECAM_TOKEN;
+  if (!token || token.length < 16) {
+    throw new UsageError(
+      '--listen',
+      'a token of at least 16 characters in --token-file FILE or $EDGECAM_TOKEN',
+      token ? `${token.length} characters` : 'none',
+      'head -c 24 /dev/urandom | base64 > token && chmod 600 token',
+    );
+  }
+  return token;
+}
+
+function firstLine(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8').split('\n')[0].trim();
+  } catch (error) {
+    throw new EdgecamError('TOKEN_FILE', `cannot read the token file ${file}: ${(error as Error).message}`);
   }
 }
 

@@ -136,7 +136,7 @@ export class HostPool extends EventEmitter<PoolEvents> {
   ): void {
     this.retiring.delete(host);
     const how = signal ? `killed by ${signal}` : `exited with code ${code}`;
-    if (inFlight.length > 0) this.emit('lost', host, inFlight, `host ${host.id} ${how}`);
+    this.emit('lost', host, inFlight, `host ${host.id} ${how}`);
     if (host.state === 'stopped' || this.stopping || generation !== this.current) return;
 
     this.options.logger.warn('host-died', `host ${host.id} (pid ${host.pid}) ${how}`, {

@@ -54,6 +54,8 @@ export interface Tile {
   slot: number;
   /** The RUN id of the current attempt; a late answer to an old one is ignored. */
   runId: number;
+  /** When the current wait (read, host call, write) counts as lost; 0: not waiting. */
+  deadlineAt: number;
   host?: string;
   plugin?: string;
   geometry?: TileGeometry;

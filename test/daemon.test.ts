@@ -126,7 +126,7 @@ describe.skipIf(skip)('daemon', () => {
     await expect(daemon.request('feed')).rejects.toMatchObject({
       code: 'USAGE',
       message: 'Expected one or more paths for feed but received nothing',
-      hint: 'usage: feed PATH...',
+      hint: 'usage: feed [--watch] [--force] PATH...',
     });
     await expect(daemon.request('feed', '/no/such/folder')).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(daemon.request('load', 'no-such-plugin')).rejects.toMatchObject({ code: 'PLUGIN_NOT_FOUND' });
