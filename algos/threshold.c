@@ -9,22 +9,33 @@
 
 int edgecam_process(uint8_t *buf, uint32_t len, const edgecam_params *params) {
   double level;
-  uint32_t c, x, y, channels;
+  uint32_t lowest, x, y;
 
   if (!edgecam_tile_check(buf, len, params, 1))
     return EDGECAM_ERR_PARAMS;
   if (!edgecam_arg_read(params, 0, 0, 255, 128, &level))
     return EDGECAM_ERR_PARAMS;
 
-  channels = params->channels;
+  /* Luma is whole, so luma >= level exactly when luma >= ceil(level): one
+   * integer comparison per pixel instead of a conversion to double. */
+  lowest = (uint32_t)level;
+  if (lowest < level)
+    lowest++;
+
   for (y = 0; y < params->height; y++) {
     uint8_t *px = buf + (uint64_t)y * params->stride;
 
-    for (x = 0; x < params->width; x++, px += channels) {
-      uint8_t out = edgecam_pixel_luma(px, channels) >= level ? 255 : 0;
+    if (params->channels == 1) {
+      for (x = 0; x < params->width; x++)
+        px[x] = px[x] >= lowest ? 255 : 0;
+      continue;
+    }
+    for (x = 0; x < params->width; x++, px += 3) {
+      uint8_t out = edgecam_luma(px[0], px[1], px[2]) >= lowest ? 255 : 0;
 
-      for (c = 0; c < channels; c++)
-        px[c] = out;
+      px[0] = out;
+      px[1] = out;
+      px[2] = out;
     }
   }
   return EDGECAM_OK;

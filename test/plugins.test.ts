@@ -206,6 +206,7 @@ describe('image plugins, compared pixel by pixel with their formulas', () => {
         { args: [], want: (t) => reference.threshold(t, 128) },
         { args: [60], want: (t) => reference.threshold(t, 60) },
         { args: [0], want: (t) => reference.threshold(t, 0) },
+        { args: [127.5], want: (t) => reference.threshold(t, 127.5) },
       ],
       0,
     );
