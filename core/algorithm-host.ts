@@ -51,6 +51,8 @@ export class AlgorithmHost extends EventEmitter<HostEvents> {
   fromCache = false;
   loadUs = 0;
   fatal?: string;
+  /** When the host this one replaces died; cleared at this host's first written tile. */
+  recoveryFrom?: number;
   /** Tile ids sent to the host and not yet answered, with the time sent. */
   readonly inFlight = new Map<number, number>();
 

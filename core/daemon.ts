@@ -455,6 +455,7 @@ export class Daemon {
       },
       errors: { ...p.errors },
       hostRestarts: this.pool.restarts,
+      recoveryMs: p.recovery.percentiles(),
       crashLoop: this.pool.crashLoop,
       faults: { active: this.faults.list(), injected: { ...this.faults.injectedTotal } },
       hosts: this.hosts(),

@@ -145,10 +145,10 @@ export class HostPool extends EventEmitter<PoolEvents> {
       tilesHeld: inFlight.length,
       reason: host.fatal,
     });
-    this.scheduleRestart(host, generation);
+    this.scheduleRestart(host, generation, performance.now());
   }
 
-  private scheduleRestart(dead: AlgorithmHost, generation: Generation): void {
+  private scheduleRestart(dead: AlgorithmHost, generation: Generation, diedAt: number): void {
     const now = Date.now();
     this.recentCrashes.push(now);
     while (this.recentCrashes[0] < now - CRASH_WINDOW_MS) this.recentCrashes.shift();
@@ -166,12 +166,13 @@ export class HostPool extends EventEmitter<PoolEvents> {
     // doubling delays; in a crash loop, at most one restart a second.
     const seatCount = this.seatRestarts.get(dead.id) ?? 0;
     const delay = this.crashLoop ? 1000 : Math.min(50 * 2 ** Math.max(0, seatCount - 1), 1000);
-    setTimeout(() => void this.restart(dead, generation), seatCount === 0 ? 0 : delay);
+    setTimeout(() => void this.restart(dead, generation, diedAt), seatCount === 0 ? 0 : delay);
   }
 
-  private async restart(dead: AlgorithmHost, generation: Generation): Promise<void> {
+  private async restart(dead: AlgorithmHost, generation: Generation, diedAt: number): Promise<void> {
     if (this.stopping || generation !== this.current) return;
     const replacement = this.createHost(dead.id, generation);
+    replacement.recoveryFrom = diedAt;
     const index = generation.hosts.indexOf(dead);
     if (index >= 0) generation.hosts[index] = replacement;
 

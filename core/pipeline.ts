@@ -76,6 +76,8 @@ export class Pipeline {
   readonly recent = Object.fromEntries(
     STAGES.map((s) => [s, new WindowedHistogram()]),
   ) as Record<StageName, WindowedHistogram>;
+  /** From a host's death to the first tile its replacement wrote. */
+  readonly recovery = new LatencyHistogram();
   readonly rateIn = new RateCounter();
   readonly rateOut = new RateCounter();
   /** Tiles written, by the plugin that produced them (`name@sha256`). */
@@ -278,6 +280,7 @@ export class Pipeline {
 
       tile.stage = 'executing';
       tile.host = host.id;
+      tile.hostRef = host;
       tile.executedAt = performance.now();
       this.await(tile, this.options.callDeadlineMs + 1000);
       this.record('queue', tile.executedAt - tile.readyAt);
@@ -408,6 +411,11 @@ export class Pipeline {
       this.record('write', now - tile.writeAt);
       this.record('endToEnd', now - tile.readAt);
       this.writtenBy.set(tile.plugin!, (this.writtenBy.get(tile.plugin!) ?? 0) + 1);
+      const host = tile.hostRef;
+      if (host?.recoveryFrom !== undefined) {
+        this.recovery.record(now - host.recoveryFrom);
+        host.recoveryFrom = undefined;
+      }
       this.finish(tile);
       this.written++;
       done++;

@@ -1,6 +1,8 @@
 // A tile's record while it is in the pipeline, and the causes of failure
 // that end up in status, in the log and in quarantine records.
 
+import type { AlgorithmHost } from './algorithm-host.js';
+
 export type Stage = 'queued' | 'reading' | 'ready' | 'executing' | 'processed' | 'writing';
 
 /** Why one attempt at a tile failed. */
@@ -30,6 +32,8 @@ export interface AttemptRecord {
   cause: Cause;
   message: string;
   host?: string;
+  /** The host that ran the current attempt. */
+  hostRef?: AlgorithmHost;
   plugin?: string;
   at: string;
 }
@@ -57,6 +61,8 @@ export interface Tile {
   /** When the current wait (read, host call, write) counts as lost; 0: not waiting. */
   deadlineAt: number;
   host?: string;
+  /** The host that ran the current attempt. */
+  hostRef?: AlgorithmHost;
   plugin?: string;
   geometry?: TileGeometry;
   fedAt: number;
