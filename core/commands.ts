@@ -27,7 +27,8 @@ export const DAEMON_COMMANDS: CommandSpec[] = [
   {
     name: 'feed',
     usage: 'feed [--watch] [--force] PATH...',
-    summary: 'take tile files or folders; --watch keeps taking new ones; --force redoes written ones',
+    summary:
+      'take tile files or folders; --watch keeps taking new ones; --force redoes written ones',
   },
   { name: 'pause', usage: 'pause', summary: 'stop reading new tiles (tiles in flight finish)' },
   { name: 'resume', usage: 'resume', summary: 'read new tiles again' },
@@ -51,7 +52,11 @@ export const DAEMON_COMMANDS: CommandSpec[] = [
     usage: 'stall [HOST] [for DURATION]',
     summary: 'a host stops answering without dying',
   },
-  { name: 'faults', usage: 'faults [clear]', summary: 'list the active faults, or remove them all' },
+  {
+    name: 'faults',
+    usage: 'faults [clear]',
+    summary: 'list the active faults, or remove them all',
+  },
   {
     name: 'quarantine',
     usage: 'quarantine [list | show NAME | retry NAME|all]',

@@ -149,9 +149,13 @@ export class ControlServer {
       client.send({ ok: true, result: { authenticated: true } });
       return true;
     }
-    this.logger.warn('auth-refused', `bad or missing token from ${socket.remoteAddress}:${socket.remotePort}`, {
-      remote: socket.remoteAddress,
-    });
+    this.logger.warn(
+      'auth-refused',
+      `bad or missing token from ${socket.remoteAddress}:${socket.remotePort}`,
+      {
+        remote: socket.remoteAddress,
+      },
+    );
     client.send({
       ok: false,
       error: {
@@ -203,7 +207,9 @@ export class ControlServer {
     } catch (error) {
       const record = toErrorRecord(error);
       if (record.code === 'INTERNAL') {
-        this.logger.error('command-failed', `${request.cmd}: ${record.message}`, { cmd: request.cmd });
+        this.logger.error('command-failed', `${request.cmd}: ${record.message}`, {
+          cmd: request.cmd,
+        });
       }
       client.send({ id: request.id, ok: false, error: record });
     }

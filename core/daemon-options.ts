@@ -94,7 +94,12 @@ export function parseDaemonOptions(argv: string[]): DaemonOptions {
         '--token',
       );
     }
-    throw new UsageError('edgecam daemon', 'known options', (error as Error).message, 'edgecam daemon --help');
+    throw new UsageError(
+      'edgecam daemon',
+      'known options',
+      (error as Error).message,
+      'edgecam daemon --help',
+    );
   }
 
   const outDir = path.resolve(values.out ?? 'img_samples/out');
@@ -115,7 +120,12 @@ export function parseDaemonOptions(argv: string[]): DaemonOptions {
     batch: integer('--batch', values.batch, 32, 1, 1024),
     maxAttempts: integer('--max-attempts', values['max-attempts'], 3, 1, 100),
     cacheDir: path.resolve(values['cache-dir'] ?? defaultModuleCacheDir()),
-    logLevel: oneOf('--log-level', values['log-level'], ['debug', 'info', 'warn', 'error'] as const, 'info'),
+    logLevel: oneOf(
+      '--log-level',
+      values['log-level'],
+      ['debug', 'info', 'warn', 'error'] as const,
+      'info',
+    ),
     http: values.http ? parseAddress('--http', values.http) : undefined,
     listen: values.listen ? parseAddress('--listen', values.listen) : undefined,
     tokenFile: values['token-file'] ? path.resolve(values['token-file']) : undefined,
@@ -130,7 +140,13 @@ export function parseAddress(name: string, value: string): { host: string; port:
   return { host: match[1] || '127.0.0.1', port };
 }
 
-function integer(name: string, value: string | undefined, fallback: number, min: number, max: number) {
+function integer(
+  name: string,
+  value: string | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+) {
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < min || n > max) {
@@ -139,7 +155,12 @@ function integer(name: string, value: string | undefined, fallback: number, min:
   return n;
 }
 
-function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[], fallback: T): T {
+function oneOf<T extends string>(
+  name: string,
+  value: string | undefined,
+  allowed: readonly T[],
+  fallback: T,
+): T {
   if (value === undefined) return fallback;
   if (!(allowed as readonly string[]).includes(value)) {
     throw new UsageError(name, allowed.join(' or '), value);
@@ -148,16 +169,24 @@ function oneOf<T extends string>(name: string, value: string | undefined, allowe
 }
 
 export function parseNumberList(name: string, value: string): number[] {
-  return value.split(/[,\s]+/).filter(Boolean).map((word) => {
-    const n = Number(word);
-    if (!Number.isFinite(n)) throw new UsageError(name, 'numbers', word);
-    return n;
-  });
+  return value
+    .split(/[,\s]+/)
+    .filter(Boolean)
+    .map((word) => {
+      const n = Number(word);
+      if (!Number.isFinite(n)) throw new UsageError(name, 'numbers', word);
+      return n;
+    });
 }
 
 function parseRaw(value: string): TileFormat {
   const match = /^(\d+)x(\d+)x([13])$/.exec(value);
-  if (!match) throw new UsageError('--raw', 'WIDTHxHEIGHTxCHANNELS with 1 or 3 channels, e.g. 256x256x3', value);
+  if (!match)
+    throw new UsageError(
+      '--raw',
+      'WIDTHxHEIGHTxCHANNELS with 1 or 3 channels, e.g. 256x256x3',
+      value,
+    );
   return {
     raw: { width: Number(match[1]), height: Number(match[2]), channels: Number(match[3]) as 1 | 3 },
   };

@@ -110,11 +110,19 @@ export class Daemon {
 
     try {
       await this.loadPlugin(o.plugin, o.args);
-      this.server = new ControlServer(o.socket, (request, client) => this.handle(request, client), this.logger);
+      this.server = new ControlServer(
+        o.socket,
+        (request, client) => this.handle(request, client),
+        this.logger,
+      );
       await this.server.listen();
-      if (o.listen) this.listening.tcpPort = await this.server.listenTcp(o.listen.host, o.listen.port, token!);
+      if (o.listen)
+        this.listening.tcpPort = await this.server.listenTcp(o.listen.host, o.listen.port, token!);
       if (o.http) {
-        this.http = new HttpServer({ metrics: () => this.metrics(), status: () => this.status() }, this.logger);
+        this.http = new HttpServer(
+          { metrics: () => this.metrics(), status: () => this.status() },
+          this.logger,
+        );
         this.listening.httpPort = (await this.http.listen(o.http.host, o.http.port)).port;
       }
     } catch (error) {
@@ -178,7 +186,10 @@ export class Daemon {
       case 'pause':
       case 'resume':
         this.pipeline.setPaused(cmd === 'pause');
-        this.logger.info(cmd === 'pause' ? 'paused' : 'resumed', `reading ${cmd === 'pause' ? 'paused' : 'resumed'}`);
+        this.logger.info(
+          cmd === 'pause' ? 'paused' : 'resumed',
+          `reading ${cmd === 'pause' ? 'paused' : 'resumed'}`,
+        );
         return { paused: this.pipeline.paused };
       case 'kill-algo':
       case 'drop':
@@ -252,7 +263,11 @@ export class Daemon {
       swapMs: Math.round(performance.now() - started),
       hosts: generation.hosts.map((h) => ({ id: h.id, pid: h.pid, loadUs: h.loadUs })),
     };
-    this.logger.info('plugin-loaded', `${prepared.name} on ${generation.hosts.length} hosts`, summary);
+    this.logger.info(
+      'plugin-loaded',
+      `${prepared.name} on ${generation.hosts.length} hosts`,
+      summary,
+    );
     this.pipeline.schedulePump();
     return summary;
   }
@@ -268,7 +283,11 @@ export class Daemon {
     for (const given of paths) {
       const dir = path.resolve(given);
       if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
-        throw new EdgecamError('NOT_FOUND', `no such folder to watch: ${dir}`, 'create it first, or check the path');
+        throw new EdgecamError(
+          'NOT_FOUND',
+          `no such folder to watch: ${dir}`,
+          'create it first, or check the path',
+        );
       }
       if (this.watches.has(dir)) continue;
       const folderWatch = new FolderWatch(dir, (files) => {
@@ -320,9 +339,14 @@ export class Daemon {
       throw usage('quarantine', 'list, show NAME or retry NAME|all', action);
     }
     if (!name) throw usage(`quarantine ${action}`, 'a tile name', undefined);
-    const chosen = name === 'all' && action === 'retry' ? records : records.filter((r) => r.tile === name);
+    const chosen =
+      name === 'all' && action === 'retry' ? records : records.filter((r) => r.tile === name);
     if (chosen.length === 0) {
-      throw new EdgecamError('NOT_FOUND', `no quarantined tile named ${name}`, '`quarantine list` shows them');
+      throw new EdgecamError(
+        'NOT_FOUND',
+        `no quarantined tile named ${name}`,
+        '`quarantine list` shows them',
+      );
     }
     if (action === 'show') return chosen[0];
     return { retried: this.retry(chosen) };
@@ -347,7 +371,10 @@ export class Daemon {
     const holder = client as ControlClient & { unsubscribe?: () => void };
     holder.unsubscribe?.();
 
-    const timer = setInterval(() => client.send({ event: 'metrics', data: this.status() }), interval);
+    const timer = setInterval(
+      () => client.send({ event: 'metrics', data: this.status() }),
+      interval,
+    );
     const forward = (record: LogRecord) => {
       if (PUSHED_EVENTS.has(record.event)) client.send({ event: 'log', data: record });
     };
@@ -399,7 +426,9 @@ export class Daemon {
     const stale = fs.readdirSync(this.options.outDir).filter((n) => TEMP_FILE.test(n));
     for (const name of stale) fs.rmSync(path.join(this.options.outDir, name), { force: true });
     if (stale.length) {
-      this.logger.info('temp-files-removed', `removed ${stale.length} partial writes`, { dir: this.options.outDir });
+      this.logger.info('temp-files-removed', `removed ${stale.length} partial writes`, {
+        dir: this.options.outDir,
+      });
     }
   }
 
@@ -446,7 +475,9 @@ export class Daemon {
       rates: { inPerS: round3(p.rateIn.perSecond()), outPerS: round3(outRate) },
       series: { inPerS: p.rateIn.series(60), outPerS: p.rateOut.series(60) },
       latencyMs: Object.fromEntries(STAGES.map((s) => [s, p.latency[s].percentiles()])),
-      recentLatencyMs: Object.fromEntries(STAGES.map((s) => [s, p.recent[s].snapshot().percentiles()])),
+      recentLatencyMs: Object.fromEntries(
+        STAGES.map((s) => [s, p.recent[s].snapshot().percentiles()]),
+      ),
       backlog: {
         tiles: p.backlog,
         seconds: outRate > 0 ? round3(p.backlog / outRate) : p.backlog > 0 ? null : 0,
@@ -474,25 +505,49 @@ export class Daemon {
     const text = new PrometheusText()
       .counter('edgecam_tiles_fed_total', 'Tiles taken into the pipeline.', p.fed)
       .counter('edgecam_tiles_written_total', 'Tiles processed and written.', p.written)
-      .counter('edgecam_tiles_quarantined_total', 'Tiles given up on, with a record why.', p.quarantined)
-      .counter('edgecam_tiles_skipped_total', 'Tiles fed whose output was already written.', p.skipped)
+      .counter(
+        'edgecam_tiles_quarantined_total',
+        'Tiles given up on, with a record why.',
+        p.quarantined,
+      )
+      .counter(
+        'edgecam_tiles_skipped_total',
+        'Tiles fed whose output was already written.',
+        p.skipped,
+      )
       .counter('edgecam_retries_total', 'Attempts repeated after a failure.', p.retries)
       .gauge('edgecam_tiles_in_flight', 'Tiles fed and not yet written or quarantined.', p.inFlight)
       .gauge('edgecam_backlog_tiles', 'Tiles waiting for a slot or a host.', p.backlog)
       .gauge('edgecam_free_slots', 'Slots free in the pool.', p.freeSlotCount)
-      .counter('edgecam_host_restarts_total', 'Algorithm hosts restarted after dying.', this.pool.restarts)
-      .gauge('edgecam_hosts', 'Algorithm hosts of the current plugin.', this.pool.current?.hosts.length ?? 0);
+      .counter(
+        'edgecam_host_restarts_total',
+        'Algorithm hosts restarted after dying.',
+        this.pool.restarts,
+      )
+      .gauge(
+        'edgecam_hosts',
+        'Algorithm hosts of the current plugin.',
+        this.pool.current?.hosts.length ?? 0,
+      );
     const outRate = p.rateOut.perSecond();
-    text.gauge('edgecam_backlog_seconds', 'Backlog divided by the output rate.', outRate > 0 ? p.backlog / outRate : 0);
+    text.gauge(
+      'edgecam_backlog_seconds',
+      'Backlog divided by the output rate.',
+      outRate > 0 ? p.backlog / outRate : 0,
+    );
     for (const cause of CAUSES) {
-      text.counter('edgecam_errors_total', 'Failed attempts by cause.', p.errors[cause], { kind: cause });
+      text.counter('edgecam_errors_total', 'Failed attempts by cause.', p.errors[cause], {
+        kind: cause,
+      });
     }
     for (const [kind, n] of Object.entries(this.faults.injectedTotal)) {
       text.counter('edgecam_faults_injected_total', 'Faults injected, by kind.', n, { kind });
     }
     for (const stage of STAGES) {
       const name = stage === 'endToEnd' ? 'end_to_end' : stage;
-      text.histogram('edgecam_tile_latency_seconds', 'Tile latency by stage.', p.latency[stage], { stage: name });
+      text.histogram('edgecam_tile_latency_seconds', 'Tile latency by stage.', p.latency[stage], {
+        stage: name,
+      });
     }
     text
       .counter('edgecam_io_uring_enters_total', 'io_uring_enter calls.', io.enters)
@@ -522,7 +577,10 @@ function firstLine(file: string): string {
   try {
     return fs.readFileSync(file, 'utf8').split('\n')[0].trim();
   } catch (error) {
-    throw new EdgecamError('TOKEN_FILE', `cannot read the token file ${file}: ${(error as Error).message}`);
+    throw new EdgecamError(
+      'TOKEN_FILE',
+      `cannot read the token file ${file}: ${(error as Error).message}`,
+    );
   }
 }
 

@@ -47,7 +47,12 @@ export class FaultInjector {
   private readonly stalled = new Map<number, string[]>();
   private nextId = 1;
   /** Faults injected since start, by kind (each drop, delay, kill or stall). */
-  readonly injectedTotal: Record<FaultKind, number> = { 'kill-algo': 0, drop: 0, delay: 0, stall: 0 };
+  readonly injectedTotal: Record<FaultKind, number> = {
+    'kill-algo': 0,
+    drop: 0,
+    delay: 0,
+    stall: 0,
+  };
 
   constructor(
     private readonly hosts: HostActions,
@@ -62,10 +67,14 @@ export class FaultInjector {
       result.killed = this.kill(fault);
       // A one-shot kill is done at once; only `every` keeps a fault active.
       if (!fault.everyMs) return { ...result, expiresAt: undefined };
-      this.schedule(fault, setInterval(() => this.kill(fault), fault.everyMs));
+      this.schedule(
+        fault,
+        setInterval(() => this.kill(fault), fault.everyMs),
+      );
     } else if (kind === 'stall') {
       const ids = this.hosts.stop(fault.target);
-      if (ids.length === 0) throw new UsageError('stall', 'a host that is running', fault.target ?? 'none ready');
+      if (ids.length === 0)
+        throw new UsageError('stall', 'a host that is running', fault.target ?? 'none ready');
       this.stalled.set(fault.id, ids);
       fault.injected++;
       this.injectedTotal.stall++;
@@ -74,7 +83,10 @@ export class FaultInjector {
 
     this.faults.set(fault.id, fault);
     if (fault.expiresAt) {
-      this.schedule(fault, setTimeout(() => this.remove(fault.id, 'expired'), fault.expiresAt - Date.now()));
+      this.schedule(
+        fault,
+        setTimeout(() => this.remove(fault.id, 'expired'), fault.expiresAt - Date.now()),
+      );
     }
     this.logger.info('fault-on', fault.spec, { fault: fault.id, kind, seed: fault.seed });
     return result;
@@ -125,7 +137,11 @@ export class FaultInjector {
     const killed = this.hosts.kill(fault.target);
     fault.injected += killed.length;
     this.injectedTotal['kill-algo'] += killed.length;
-    if (killed.length) this.logger.info('fault-kill', `killed ${killed.join(', ')}`, { fault: fault.id, hosts: killed });
+    if (killed.length)
+      this.logger.info('fault-kill', `killed ${killed.join(', ')}`, {
+        fault: fault.id,
+        hosts: killed,
+      });
     return killed;
   }
 
@@ -143,7 +159,11 @@ export class FaultInjector {
     const stalled = this.stalled.get(id);
     if (stalled) this.hosts.resume(stalled);
     this.stalled.delete(id);
-    this.logger.info('fault-off', `${fault.spec} (${why})`, { fault: id, kind: fault.kind, injected: fault.injected });
+    this.logger.info('fault-off', `${fault.spec} (${why})`, {
+      fault: id,
+      kind: fault.kind,
+      injected: fault.injected,
+    });
   }
 }
 
@@ -160,18 +180,25 @@ export function parseFault(kind: FaultKind, words: string[], id: number): Fault 
   const rest = [...words];
 
   // Trailing options: for DURATION, seed N, every DURATION.
-  for (let i = 0; i < rest.length; ) {
+  for (let i = 0; i < rest.length;) {
     const word = rest[i];
     if (word === 'for' || word === 'every' || word === 'seed') {
       const value = rest[i + 1];
-      if (value === undefined) throw new UsageError(`${kind} ${word}`, word === 'seed' ? 'a number' : 'a duration like 10s', undefined, usage);
+      if (value === undefined)
+        throw new UsageError(
+          `${kind} ${word}`,
+          word === 'seed' ? 'a number' : 'a duration like 10s',
+          undefined,
+          usage,
+        );
       if (word === 'for') fault.expiresAt = Date.now() + parseDuration(value, `${kind} for`, usage);
       else if (word === 'every') {
         if (kind !== 'kill-algo') throw new UsageError(kind, 'no `every`', word, usage);
         fault.everyMs = Math.max(10, parseDuration(value, 'kill-algo every', usage));
       } else {
         const seed = Number(value);
-        if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`${kind} seed`, 'a whole number', value, usage);
+        if (!Number.isInteger(seed) || seed < 0)
+          throw new UsageError(`${kind} seed`, 'a whole number', value, usage);
         fault.seed = seed;
       }
       rest.splice(i, 2);
@@ -183,10 +210,12 @@ export function parseFault(kind: FaultKind, words: string[], id: number): Fault 
   switch (kind) {
     case 'drop': {
       const match = /^(\d+(?:\.\d+)?)%$/.exec(rest[0] ?? '');
-      if (!match || Number(match[1]) > 100) throw new UsageError('drop', 'a percentage like 5%', rest[0], usage);
+      if (!match || Number(match[1]) > 100)
+        throw new UsageError('drop', 'a percentage like 5%', rest[0], usage);
       fault.percent = Number(match[1]);
       fault.stage = stageOf(rest[1], ['read', 'execute', 'write'], 'drop', usage);
-      if (rest.length > 2) throw new UsageError('drop', 'nothing more', rest.slice(2).join(' '), usage);
+      if (rest.length > 2)
+        throw new UsageError('drop', 'nothing more', rest.slice(2).join(' '), usage);
       break;
     }
     case 'delay': {
@@ -195,22 +224,30 @@ export function parseFault(kind: FaultKind, words: string[], id: number): Fault 
       fault.delayMs = parseDuration(match[1], 'delay', usage);
       fault.jitterMs = match[2] ? parseDuration(match[2], 'delay jitter', usage) : 0;
       fault.stage = stageOf(rest[1], ['read', 'queue', 'execute', 'write'], 'delay', usage);
-      if (rest.length > 2) throw new UsageError('delay', 'nothing more', rest.slice(2).join(' '), usage);
+      if (rest.length > 2)
+        throw new UsageError('delay', 'nothing more', rest.slice(2).join(' '), usage);
       break;
     }
     case 'kill-algo':
     case 'stall':
       if (rest.length > 1) throw new UsageError(kind, 'at most one host', rest.join(' '), usage);
       fault.target = rest[0];
-      if (kind === 'stall' && fault.target === 'all') throw new UsageError('stall', 'one host id', 'all', usage);
+      if (kind === 'stall' && fault.target === 'all')
+        throw new UsageError('stall', 'one host id', 'all', usage);
       break;
   }
   return fault;
 }
 
-function stageOf(word: string | undefined, allowed: FaultStage[], kind: string, usage: string): FaultStage {
+function stageOf(
+  word: string | undefined,
+  allowed: FaultStage[],
+  kind: string,
+  usage: string,
+): FaultStage {
   if (word === undefined) return 'execute';
-  if (!(allowed as string[]).includes(word)) throw new UsageError(`${kind} stage`, allowed.join(', '), word, usage);
+  if (!(allowed as string[]).includes(word))
+    throw new UsageError(`${kind} stage`, allowed.join(', '), word, usage);
   return word as FaultStage;
 }
 

@@ -169,7 +169,11 @@ export class HostPool extends EventEmitter<PoolEvents> {
     setTimeout(() => void this.restart(dead, generation, diedAt), seatCount === 0 ? 0 : delay);
   }
 
-  private async restart(dead: AlgorithmHost, generation: Generation, diedAt: number): Promise<void> {
+  private async restart(
+    dead: AlgorithmHost,
+    generation: Generation,
+    diedAt: number,
+  ): Promise<void> {
     if (this.stopping || generation !== this.current) return;
     const replacement = this.createHost(dead.id, generation);
     replacement.recoveryFrom = diedAt;
@@ -180,12 +184,16 @@ export class HostPool extends EventEmitter<PoolEvents> {
     this.seatRestarts.set(dead.id, (this.seatRestarts.get(dead.id) ?? 0) + 1);
     try {
       await replacement.start();
-      this.options.logger.info('host-restarted', `host ${dead.id} is back as pid ${replacement.pid}`, {
-        host: dead.id,
-        pid: replacement.pid,
-        fromCache: replacement.fromCache,
-        loadUs: replacement.loadUs,
-      });
+      this.options.logger.info(
+        'host-restarted',
+        `host ${dead.id} is back as pid ${replacement.pid}`,
+        {
+          host: dead.id,
+          pid: replacement.pid,
+          fromCache: replacement.fromCache,
+          loadUs: replacement.loadUs,
+        },
+      );
       if (this.recentCrashes.length <= CRASH_LIMIT) this.crashLoop = false;
       this.emit('restart', replacement);
     } catch (error) {
@@ -213,10 +221,14 @@ export class HostPool extends EventEmitter<PoolEvents> {
       const now = performance.now();
       for (const [host, since] of this.progressAt) {
         if (host.inFlight.size > 0 && now - since > limit && host.state === 'ready') {
-          this.options.logger.warn('host-stalled', `host ${host.id} silent for ${Math.round(now - since)} ms; killing it`, {
-            host: host.id,
-            pid: host.pid,
-          });
+          this.options.logger.warn(
+            'host-stalled',
+            `host ${host.id} silent for ${Math.round(now - since)} ms; killing it`,
+            {
+              host: host.id,
+              pid: host.pid,
+            },
+          );
           this.progressAt.delete(host);
           host.kill();
         }

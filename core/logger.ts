@@ -56,7 +56,8 @@ export class Logger {
     this.recent.push(record);
     if (this.recent.length > 500) this.recent.splice(0, this.recent.length - 500);
 
-    if (this.output) this.output.write(this.pretty ? formatPretty(record) : JSON.stringify(record) + '\n');
+    if (this.output)
+      this.output.write(this.pretty ? formatPretty(record) : JSON.stringify(record) + '\n');
     for (const sink of this.sinks) sink(record);
   }
 }

@@ -70,12 +70,14 @@ export class Pipeline {
   skipped = 0;
   paused = false;
   readonly errors = Object.fromEntries(CAUSES.map((c) => [c, 0])) as Record<Cause, number>;
-  readonly latency = Object.fromEntries(
-    STAGES.map((s) => [s, new LatencyHistogram()]),
-  ) as Record<StageName, LatencyHistogram>;
-  readonly recent = Object.fromEntries(
-    STAGES.map((s) => [s, new WindowedHistogram()]),
-  ) as Record<StageName, WindowedHistogram>;
+  readonly latency = Object.fromEntries(STAGES.map((s) => [s, new LatencyHistogram()])) as Record<
+    StageName,
+    LatencyHistogram
+  >;
+  readonly recent = Object.fromEntries(STAGES.map((s) => [s, new WindowedHistogram()])) as Record<
+    StageName,
+    WindowedHistogram
+  >;
   /** From a host's death to the first tile its replacement wrote. */
   readonly recovery = new LatencyHistogram();
   readonly rateIn = new RateCounter();
@@ -234,12 +236,19 @@ export class Pipeline {
       this.readsInFlight++;
       this.engine.read(requests).then(
         (results) => this.onRead(batch, results),
-        (error: Error) => this.onRead(batch, batch.map((b) => engineFailure(b.slot, error))),
+        (error: Error) =>
+          this.onRead(
+            batch,
+            batch.map((b) => engineFailure(b.slot, error)),
+          ),
       );
     }
   }
 
-  private onRead(batch: Array<{ tile: Tile; token: number; slot: number }>, results: ReadResult[]): void {
+  private onRead(
+    batch: Array<{ tile: Tile; token: number; slot: number }>,
+    results: ReadResult[],
+  ): void {
     this.readsInFlight--;
     batch.forEach(({ tile, token, slot }, i) => {
       this.unhold(slot);
@@ -387,15 +396,26 @@ export class Pipeline {
         return { tile, token: this.tokenOf(tile), slot: tile.slot };
       });
       this.writesInFlight++;
-      const requests = batch.map(({ tile }) => ({ slot: tile.slot, path: tile.outPath, length: tile.geometry!.length }));
+      const requests = batch.map(({ tile }) => ({
+        slot: tile.slot,
+        path: tile.outPath,
+        length: tile.geometry!.length,
+      }));
       this.engine.write(requests).then(
         (results) => this.onWritten(batch, results),
-        (error: Error) => this.onWritten(batch, batch.map((b) => engineFailure(b.slot, error))),
+        (error: Error) =>
+          this.onWritten(
+            batch,
+            batch.map((b) => engineFailure(b.slot, error)),
+          ),
       );
     }
   }
 
-  private onWritten(batch: Array<{ tile: Tile; token: number; slot: number }>, results: WriteResult[]): void {
+  private onWritten(
+    batch: Array<{ tile: Tile; token: number; slot: number }>,
+    results: WriteResult[],
+  ): void {
     this.writesInFlight--;
     let done = 0;
     batch.forEach(({ tile, token, slot }, i) => {
@@ -425,9 +445,23 @@ export class Pipeline {
   }
 
   /** One attempt failed: retry from the file, or quarantine when attempts run out. */
-  private fail(tile: Tile, cause: Cause, message: string, final: boolean, host?: string, plugin?: string) {
+  private fail(
+    tile: Tile,
+    cause: Cause,
+    message: string,
+    final: boolean,
+    host?: string,
+    plugin?: string,
+  ) {
     this.errors[cause]++;
-    tile.failures.push({ attempt: tile.attempt, cause, message, host, plugin, at: new Date().toISOString() });
+    tile.failures.push({
+      attempt: tile.attempt,
+      cause,
+      message,
+      host,
+      plugin,
+      at: new Date().toISOString(),
+    });
     this.releaseSlot(tile);
     this.waiting.delete(tile);
     this.tokens.set(tile, this.nextToken++);
@@ -461,8 +495,22 @@ export class Pipeline {
     const now = performance.now();
     for (const tile of this.waiting) {
       if (tile.deadlineAt > 0 && now > tile.deadlineAt) {
-        const waited = Math.round(now - (tile.stage === 'reading' ? tile.readAt : tile.stage === 'writing' ? tile.writeAt : tile.executedAt));
-        this.fail(tile, 'lost', `no answer while ${tile.stage} for ${waited} ms`, false, tile.host, tile.plugin);
+        const waited = Math.round(
+          now -
+            (tile.stage === 'reading'
+              ? tile.readAt
+              : tile.stage === 'writing'
+                ? tile.writeAt
+                : tile.executedAt),
+        );
+        this.fail(
+          tile,
+          'lost',
+          `no answer while ${tile.stage} for ${waited} ms`,
+          false,
+          tile.host,
+          tile.plugin,
+        );
       }
     }
     if (this.waiting.size === 0 && this.intake.length) this.schedulePump();
@@ -546,8 +594,16 @@ function isUpToDate(outPath: string, source: string): boolean {
   }
 }
 
-function engineFailure(slot: number, error: Error): { slot: number; ok: false; code: string; message: string } {
-  return { slot, ok: false, code: (error as NodeJS.ErrnoException).code ?? 'EIO', message: error.message };
+function engineFailure(
+  slot: number,
+  error: Error,
+): { slot: number; ok: false; code: string; message: string } {
+  return {
+    slot,
+    ok: false,
+    code: (error as NodeJS.ErrnoException).code ?? 'EIO',
+    message: error.message,
+  };
 }
 
 function describeOutcome(message: DoneMessage): string {
@@ -557,7 +613,9 @@ function describeOutcome(message: DoneMessage): string {
     case 'memory':
       return `the plugin was refused memory (linear memory at ${message.memoryBytes} bytes)`;
     case 'trap':
-      return message.detail < 0 ? 'the plugin exited' : `the plugin trapped: ${trapName(message.detail)}`;
+      return message.detail < 0
+        ? 'the plugin exited'
+        : `the plugin trapped: ${trapName(message.detail)}`;
     case 'plugin':
       return `the plugin returned error ${message.detail}`;
     case 'bad-input':

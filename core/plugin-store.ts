@@ -112,7 +112,15 @@ export class PluginStore {
     const modulePath = path.join(this.cacheDir, `${sha256.slice(0, 32)}-${settings}.cwasm`);
 
     if (await this.trusted(modulePath)) {
-      return { name, path: file, sha256, args: checkedArgs, modulePath, fromCache: true, compileMs: 0 };
+      return {
+        name,
+        path: file,
+        sha256,
+        args: checkedArgs,
+        modulePath,
+        fromCache: true,
+        compileMs: 0,
+      };
     }
 
     const started = performance.now();
@@ -168,7 +176,9 @@ export class PluginStore {
   }
 }
 
-function parseCompileError(stderr: string): { code: string; message: string; hint?: string } | undefined {
+function parseCompileError(
+  stderr: string,
+): { code: string; message: string; hint?: string } | undefined {
   for (const line of stderr.split('\n').reverse()) {
     try {
       const parsed = JSON.parse(line);

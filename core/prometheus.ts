@@ -23,7 +23,9 @@ export class PrometheusText {
     this.declare(name, 'histogram', help);
     const cumulative = histogram.cumulativeBuckets();
     PROMETHEUS_BUCKETS.forEach((bound, i) => {
-      this.lines.push(`${name}_bucket${formatLabels({ ...labels, le: String(bound) })} ${cumulative[i]}`);
+      this.lines.push(
+        `${name}_bucket${formatLabels({ ...labels, le: String(bound) })} ${cumulative[i]}`,
+      );
     });
     this.lines.push(`${name}_bucket${formatLabels({ ...labels, le: '+Inf' })} ${histogram.count}`);
     this.lines.push(`${name}_sum${formatLabels(labels)} ${histogram.sumMs / 1000}`);

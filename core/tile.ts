@@ -7,14 +7,7 @@ export type Stage = 'queued' | 'reading' | 'ready' | 'executing' | 'processed' |
 
 /** Why one attempt at a tile failed. */
 export type Cause =
-  | 'timeout'
-  | 'memory'
-  | 'trap'
-  | 'plugin'
-  | 'bad-input'
-  | 'io'
-  | 'host-died'
-  | 'lost';
+  'timeout' | 'memory' | 'trap' | 'plugin' | 'bad-input' | 'io' | 'host-died' | 'lost';
 
 export const CAUSES: Cause[] = [
   'timeout',

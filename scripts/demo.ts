@@ -26,12 +26,15 @@ async function main(): Promise<number> {
     .readdirSync(SAMPLES)
     .filter((n) => /\.(png|jpe?g)$/i.test(n))
     .sort();
-  for (const dir of [TILES, OUT, path.join(SAMPLES, 'quarantine')]) fs.rmSync(dir, { recursive: true, force: true });
+  for (const dir of [TILES, OUT, path.join(SAMPLES, 'quarantine')])
+    fs.rmSync(dir, { recursive: true, force: true });
   let tileCount = 0;
   for (const photo of photos) {
     const result = await importPhoto(path.join(SAMPLES, photo), TILES, { tile: 256 });
     tileCount += result.tiles;
-    console.log(`import  ${photo.padEnd(16)} ${result.width}x${result.height} -> ${result.tiles} tiles of 256x256`);
+    console.log(
+      `import  ${photo.padEnd(16)} ${result.width}x${result.height} -> ${result.tiles} tiles of 256x256`,
+    );
   }
 
   // 2. A daemon of our own, on a private socket, logging to a file.
@@ -41,12 +44,25 @@ async function main(): Promise<number> {
   const log = fs.openSync(logFile, 'w');
   const daemon = spawn(
     process.execPath,
-    [path.join(REPO_ROOT, 'bin', 'edgecam.js'), 'daemon', '--socket', socket, '--out', OUT, '--plugin', PLUGIN],
+    [
+      path.join(REPO_ROOT, 'bin', 'edgecam.js'),
+      'daemon',
+      '--socket',
+      socket,
+      '--out',
+      OUT,
+      '--plugin',
+      PLUGIN,
+    ],
     { stdio: ['ignore', log, log] },
   );
-  const exited = new Promise<number>((resolve) => daemon.once('exit', (code) => resolve(code ?? 1)));
+  const exited = new Promise<number>((resolve) =>
+    daemon.once('exit', (code) => resolve(code ?? 1)),
+  );
   const client = await connectWhenReady(socket, exited, logFile);
-  console.log(`daemon  pid ${daemon.pid}, plugin ${PLUGIN}, socket ${socket}, log ${path.relative(process.cwd(), logFile)}`);
+  console.log(
+    `daemon  pid ${daemon.pid}, plugin ${PLUGIN}, socket ${socket}, log ${path.relative(process.cwd(), logFile)}`,
+  );
 
   // 3. Feed everything, watch it go through.
   const started = performance.now();
@@ -54,22 +70,32 @@ async function main(): Promise<number> {
   let status: any;
   for (;;) {
     status = await client.request('status');
-    drawProgress(status.tiles.written + status.tiles.quarantined, status.tiles.fed, status.rates.outPerS);
+    drawProgress(
+      status.tiles.written + status.tiles.quarantined,
+      status.tiles.fed,
+      status.rates.outPerS,
+    );
     if (status.tiles.inFlight === 0) break;
     await new Promise((r) => setTimeout(r, 100));
   }
   const seconds = (performance.now() - started) / 1000;
   process.stdout.write('\n\n');
   console.log(formatStatus(status));
-  console.log(`\n${status.tiles.written} tiles in ${seconds.toFixed(2)} s = ${(status.tiles.written / seconds).toFixed(0)} tiles/s overall`);
+  console.log(
+    `\n${status.tiles.written} tiles in ${seconds.toFixed(2)} s = ${(status.tiles.written / seconds).toFixed(0)} tiles/s overall`,
+  );
 
   // 4. Put the photographs back together.
   fs.mkdirSync(MOSAICS, { recursive: true });
   for (const photo of photos) {
     const stem = path.parse(photo).name;
     const to = path.join(MOSAICS, `${stem}.png`);
-    const result = await exportMosaic(OUT, to, { stem });
-    console.log(`mosaic  ${path.relative(process.cwd(), result.path)} (${result.width}x${result.height}, ${result.tiles} tiles${result.missing.length ? `, ${result.missing.length} MISSING` : ''})`);
+    const result = await exportMosaic(OUT, to, {
+      manifest: path.join(TILES, `${stem}.tiles.json`),
+    });
+    console.log(
+      `mosaic  ${path.relative(process.cwd(), result.path)} (${result.width}x${result.height}, ${result.tiles} tiles${result.missing.length ? `, ${result.missing.length} MISSING` : ''})`,
+    );
   }
 
   // 5. Stop: drain, stop hosts, exit 0.
@@ -78,15 +104,26 @@ async function main(): Promise<number> {
   fs.rmSync(runDir, { recursive: true, force: true });
   const written = fs.readdirSync(OUT).filter((n) => /\.(ppm|pgm)$/.test(n)).length;
   const ok = code === 0 && written === tileCount && status.tiles.quarantined === 0;
-  console.log(ok ? `\ndemo ok: ${written}/${tileCount} tiles written, daemon exited 0` : `\ndemo FAILED: ${written}/${tileCount} tiles written, daemon exit ${code}`);
+  console.log(
+    ok
+      ? `\ndemo ok: ${written}/${tileCount} tiles written, daemon exited 0`
+      : `\ndemo FAILED: ${written}/${tileCount} tiles written, daemon exit ${code}`,
+  );
   return ok ? 0 : 1;
 }
 
-async function connectWhenReady(socket: string, exited: Promise<number>, logFile: string): Promise<ControlClient> {
+async function connectWhenReady(
+  socket: string,
+  exited: Promise<number>,
+  logFile: string,
+): Promise<ControlClient> {
   let dead = false;
   void exited.then(() => (dead = true));
   for (let i = 0; i < 200; i++) {
-    if (dead) throw new Error(`the daemon exited at start; see ${logFile}:\n${fs.readFileSync(logFile, 'utf8').slice(-2000)}`);
+    if (dead)
+      throw new Error(
+        `the daemon exited at start; see ${logFile}:\n${fs.readFileSync(logFile, 'utf8').slice(-2000)}`,
+      );
     try {
       return await ControlClient.connect(socket);
     } catch {

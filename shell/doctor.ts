@@ -82,12 +82,20 @@ function checkIoUringSysctl(): Check {
 function checkIoUringProbe(): Check {
   const name = 'io_uring ring';
   if (!fs.existsSync(ADDON_PATH)) {
-    return { name, ok: false, detail: `the addon is not built (${ADDON_PATH})`, fix: 'npm run setup' };
+    return {
+      name,
+      ok: false,
+      detail: `the addon is not built (${ADDON_PATH})`,
+      fix: 'npm run setup',
+    };
   }
   // The probe runs in a child so that a broken addon cannot take doctor down.
   const probe = spawnSync(
     process.execPath,
-    ['-e', `const a=require(${JSON.stringify(ADDON_PATH)});console.log(JSON.stringify(a.probeUring()))`],
+    [
+      '-e',
+      `const a=require(${JSON.stringify(ADDON_PATH)});console.log(JSON.stringify(a.probeUring()))`,
+    ],
     { encoding: 'utf8' },
   );
   try {
@@ -102,16 +110,28 @@ function checkIoUringProbe(): Check {
           : 'run EdgeCam on Linux 6.1 or newer with io_uring enabled',
     };
   } catch {
-    return { name, ok: false, detail: `the probe failed: ${probe.stderr.trim().split('\n')[0]}`, fix: 'npm run setup' };
+    return {
+      name,
+      ok: false,
+      detail: `the probe failed: ${probe.stderr.trim().split('\n')[0]}`,
+      fix: 'npm run setup',
+    };
   }
 }
 
 function checkLiburing(): Check {
   try {
-    const version = execFileSync('pkg-config', ['--modversion', 'liburing'], { encoding: 'utf8' }).trim();
+    const version = execFileSync('pkg-config', ['--modversion', 'liburing'], {
+      encoding: 'utf8',
+    }).trim();
     return { name: 'liburing', ok: true, detail: `liburing ${version}` };
   } catch {
-    return { name: 'liburing', ok: false, detail: 'liburing-dev not found by pkg-config', fix: `${APT} liburing-dev pkg-config` };
+    return {
+      name: 'liburing',
+      ok: false,
+      detail: 'liburing-dev not found by pkg-config',
+      fix: `${APT} liburing-dev pkg-config`,
+    };
   }
 }
 
@@ -122,7 +142,12 @@ function checkWasmtime(): Check {
     return { name, ok: false, detail: `${lib} is missing`, fix: 'bash scripts/fetch-wasmtime.sh' };
   }
   if (!fs.existsSync(HOST_PATH)) {
-    return { name, ok: false, detail: `the algorithm host is not built (${HOST_PATH})`, fix: 'bash native/host/build.sh' };
+    return {
+      name,
+      ok: false,
+      detail: `the algorithm host is not built (${HOST_PATH})`,
+      fix: 'bash native/host/build.sh',
+    };
   }
   const run = spawnSync(HOST_PATH, ['--version'], { encoding: 'utf8' });
   const text = (run.stdout + run.stderr).trim();
@@ -130,7 +155,9 @@ function checkWasmtime(): Check {
   return {
     name,
     ok,
-    detail: ok ? `${text} (library and headers checked)` : `host says: ${text || `exit ${run.status}`}`,
+    detail: ok
+      ? `${text} (library and headers checked)`
+      : `host says: ${text || `exit ${run.status}`}`,
     fix: 'rm -rf .cache/wasmtime build/host && npm run setup',
   };
 }
@@ -143,16 +170,32 @@ function checkWasmTarget(): Check {
     fs.writeFileSync(source, '#include <stdlib.h>\nint probe(int n) { return abs(n); }\n');
     const run = spawnSync(
       'clang-14',
-      ['--target=wasm32-wasi', '--sysroot=/usr', '-O2', '-mexec-model=reactor', '-o', path.join(dir, 'probe.wasm'), source],
+      [
+        '--target=wasm32-wasi',
+        '--sysroot=/usr',
+        '-O2',
+        '-mexec-model=reactor',
+        '-o',
+        path.join(dir, 'probe.wasm'),
+        source,
+      ],
       { encoding: 'utf8' },
     );
     if (run.error) {
-      return { name, ok: false, detail: 'clang-14 not found', fix: `${APT} clang lld wasi-libc libclang-rt-14-dev-wasm32` };
+      return {
+        name,
+        ok: false,
+        detail: 'clang-14 not found',
+        fix: `${APT} clang lld wasi-libc libclang-rt-14-dev-wasm32`,
+      };
     }
     return {
       name,
       ok: run.status === 0,
-      detail: run.status === 0 ? 'clang-14 builds a WASI reactor with wasi-libc' : run.stderr.trim().split('\n')[0],
+      detail:
+        run.status === 0
+          ? 'clang-14 builds a WASI reactor with wasi-libc'
+          : run.stderr.trim().split('\n')[0],
       fix: `${APT} clang lld wasi-libc libclang-rt-14-dev-wasm32`,
     };
   } finally {

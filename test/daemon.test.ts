@@ -7,7 +7,13 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { cleanup, ROOT, startDaemon, type TestDaemon } from './helpers/daemon.js';
-import { decodePnm, encodePnm, maxDifference, referenceGrayscale, syntheticImage } from './helpers/pnm.js';
+import {
+  decodePnm,
+  encodePnm,
+  maxDifference,
+  referenceGrayscale,
+  syntheticImage,
+} from './helpers/pnm.js';
 import { uringSkipReason } from './helpers/uring.js';
 
 const skip = uringSkipReason();
@@ -40,7 +46,11 @@ describe.skipIf(skip)('daemon', () => {
     for (const name of names) {
       const input = decodePnm(fs.readFileSync(path.join(daemon.inDir, name)));
       const output = decodePnm(fs.readFileSync(path.join(daemon.outDir, name)));
-      expect([output.width, output.height, output.channels]).toEqual([input.width, input.height, input.channels]);
+      expect([output.width, output.height, output.channels]).toEqual([
+        input.width,
+        input.height,
+        input.channels,
+      ]);
       expect(maxDifference(output.pixels, referenceGrayscale(input))).toBeLessThanOrEqual(1);
     }
     expect(fs.readdirSync(daemon.outDir).sort()).toEqual([...names].sort());
@@ -89,7 +99,10 @@ describe.skipIf(skip)('daemon', () => {
     writeTiles(daemon.inDir, 5, 3);
     const good = encodePnm(syntheticImage(64, 48, 3));
     fs.writeFileSync(path.join(daemon.inDir, 'empty.ppm'), '');
-    fs.writeFileSync(path.join(daemon.inDir, 'ascii.ppm'), 'P3\n2 2\n255\n1 2 3 4 5 6 7 8 9 10 11 12\n');
+    fs.writeFileSync(
+      path.join(daemon.inDir, 'ascii.ppm'),
+      'P3\n2 2\n255\n1 2 3 4 5 6 7 8 9 10 11 12\n',
+    );
     fs.writeFileSync(path.join(daemon.inDir, 'truncated.ppm'), good.subarray(0, 1000));
 
     await daemon.request('feed', daemon.inDir);
@@ -105,7 +118,9 @@ describe.skipIf(skip)('daemon', () => {
     expect(record('truncated.ppm').reason).toMatch(/1000 bytes/);
     expect(record('truncated.ppm').attempts).toHaveLength(1);
     // The tile itself is kept beside its record, byte for byte.
-    expect(fs.readFileSync(path.join(daemon.quarantineDir, 'truncated.ppm'))).toEqual(good.subarray(0, 1000));
+    expect(fs.readFileSync(path.join(daemon.quarantineDir, 'truncated.ppm'))).toEqual(
+      good.subarray(0, 1000),
+    );
     for (const name of ['empty.ppm', 'ascii.ppm', 'truncated.ppm']) {
       expect(fs.existsSync(path.join(daemon.outDir, name))).toBe(false);
     }
@@ -128,8 +143,12 @@ describe.skipIf(skip)('daemon', () => {
       message: 'Expected one or more paths for feed but received nothing',
       hint: 'usage: feed [--watch] [--force] PATH...',
     });
-    await expect(daemon.request('feed', '/no/such/folder')).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await expect(daemon.request('load', 'no-such-plugin')).rejects.toMatchObject({ code: 'PLUGIN_NOT_FOUND' });
+    await expect(daemon.request('feed', '/no/such/folder')).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+    await expect(daemon.request('load', 'no-such-plugin')).rejects.toMatchObject({
+      code: 'PLUGIN_NOT_FOUND',
+    });
     await expect(daemon.request('load', 'box-blur', '99')).rejects.toMatchObject({
       code: 'USAGE',
       message: 'Expected a number in 1..16 for box-blur radius but received 99',
@@ -175,7 +194,9 @@ describe.skipIf(skip)('daemon', () => {
     expect(s.tiles).toMatchObject({ fed: 3, written: 0, quarantined: 3 });
     expect(s.errors.trap).toBe(6);
     await waitFor(() => fs.existsSync(path.join(daemon!.quarantineDir, 'tile_0002.ppm.json')));
-    const record = JSON.parse(fs.readFileSync(path.join(daemon.quarantineDir, 'tile_0002.ppm.json'), 'utf8'));
+    const record = JSON.parse(
+      fs.readFileSync(path.join(daemon.quarantineDir, 'tile_0002.ppm.json'), 'utf8'),
+    );
     expect(record.attempts.map((a: any) => a.cause)).toEqual(['trap', 'trap']);
     expect(record.attempts[0].message).toMatch(/unreachable/);
   });
@@ -186,7 +207,9 @@ describe.skipIf(skip)('daemon', () => {
     await daemon.request('feed', daemon.inDir);
     daemon.process.kill('SIGTERM');
     expect(await daemon.exited).toBe(0);
-    expect(fs.readdirSync(daemon.outDir).filter((n) => !n.startsWith('.')).length).toBe(names.length);
+    expect(fs.readdirSync(daemon.outDir).filter((n) => !n.startsWith('.')).length).toBe(
+      names.length,
+    );
     expect(fs.existsSync(daemon.socket)).toBe(false);
     expect(daemon.log()).toMatch(/daemon-stopped/);
   });

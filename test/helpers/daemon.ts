@@ -38,9 +38,17 @@ export async function startDaemon(extra: string[] = []): Promise<TestDaemon> {
   const logFile = path.join(dir, 'daemon.log');
   const log = fs.openSync(logFile, 'w');
   const args = [CLI, 'daemon', '--socket', socket, '--out', outDir, '--quarantine', quarantineDir];
-  args.push('--cache-dir', path.join(os.tmpdir(), 'edgecam-test-modules'), '--hosts', '2', ...extra);
+  args.push(
+    '--cache-dir',
+    path.join(os.tmpdir(), 'edgecam-test-modules'),
+    '--hosts',
+    '2',
+    ...extra,
+  );
   const child = spawn(process.execPath, args, { stdio: ['ignore', log, log] });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
 
   let client: ControlClient | undefined;
   for (let i = 0; i < 300 && !client; i++) {

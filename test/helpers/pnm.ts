@@ -54,7 +54,9 @@ export function referenceGrayscale(image: Image): Buffer {
   if (image.channels === 1) return Buffer.from(image.pixels);
   const out = Buffer.alloc(image.pixels.length);
   for (let i = 0; i < image.pixels.length; i += 3) {
-    const y = Math.round(0.299 * image.pixels[i] + 0.587 * image.pixels[i + 1] + 0.114 * image.pixels[i + 2]);
+    const y = Math.round(
+      0.299 * image.pixels[i] + 0.587 * image.pixels[i + 1] + 0.114 * image.pixels[i + 2],
+    );
     out[i] = out[i + 1] = out[i + 2] = y;
   }
   return out;

@@ -14,7 +14,10 @@ export function uringSkipReason(): string | false {
     reason = false; // Not a kernel problem: let the tests fail and say the addon is missing.
     return reason;
   }
-  const probe = createRequire(import.meta.url)(ADDON_PATH).probeUring() as { ok: boolean; message: string };
+  const probe = createRequire(import.meta.url)(ADDON_PATH).probeUring() as {
+    ok: boolean;
+    message: string;
+  };
   reason = probe.ok ? false : `io_uring unavailable: ${probe.message}`;
   if (reason) console.warn(`skipping io_uring tests: ${reason}`);
   return reason;
