@@ -468,6 +468,14 @@ export class Daemon {
         stopping: Boolean(this.stopping),
         paused: p.paused,
         watching: [...this.watches.keys()],
+        listening: {
+          tcp: this.listening.tcpPort
+            ? `${this.options.listen!.host}:${this.listening.tcpPort}`
+            : undefined,
+          http: this.listening.httpPort
+            ? `${this.options.http!.host}:${this.listening.httpPort}`
+            : undefined,
+        },
       },
       plugin: plugin && { name: plugin.name, sha256: plugin.sha256, args: plugin.args },
       tiles: { ...this.tileCounts(), retries: p.retries, skipped: p.skipped },

@@ -44,6 +44,8 @@ export class HostPool extends EventEmitter<PoolEvents> {
   private readonly retiring = new Set<AlgorithmHost>();
   private readonly recentCrashes: number[] = [];
   private readonly seatRestarts = new Map<string, number>();
+  /** Deaths in a row, per seat, of hosts that had answered no tile. */
+  private readonly failStreak = new Map<string, number>();
   private generations = 0;
   private stopping = false;
   private watchdog?: NodeJS.Timeout;
@@ -148,25 +150,36 @@ export class HostPool extends EventEmitter<PoolEvents> {
     this.scheduleRestart(host, generation, performance.now());
   }
 
+  /**
+   * Rule: a host that had done work before it died comes back at once; one
+   * that died without answering a tile backs off (50 ms, doubling to 1 s),
+   * and more than five such deaths in 30 s is a crash loop: restarts slow to
+   * one a second and status and log say so. Reason: a killed host is an
+   * accident to repair fast; a host that cannot start is a bug that a tight
+   * restart loop would only make louder.
+   */
   private scheduleRestart(dead: AlgorithmHost, generation: Generation, diedAt: number): void {
-    const now = Date.now();
-    this.recentCrashes.push(now);
-    while (this.recentCrashes[0] < now - CRASH_WINDOW_MS) this.recentCrashes.shift();
+    const healthy = dead.tiles > 0;
+    const streak = healthy ? 0 : (this.failStreak.get(dead.id) ?? 0) + 1;
+    this.failStreak.set(dead.id, streak);
 
+    const now = Date.now();
+    if (!healthy) this.recentCrashes.push(now);
+    while (this.recentCrashes.length && this.recentCrashes[0] < now - CRASH_WINDOW_MS) {
+      this.recentCrashes.shift();
+    }
     const wasLooping = this.crashLoop;
     this.crashLoop = this.recentCrashes.length > CRASH_LIMIT;
     if (this.crashLoop && !wasLooping) {
       this.options.logger.error(
         'crash-loop',
-        `${this.recentCrashes.length} host deaths in ${CRASH_WINDOW_MS / 1000} s; restarting slowly`,
+        `${this.recentCrashes.length} hosts died without doing work in ${CRASH_WINDOW_MS / 1000} s; restarting one a second`,
         { plugin: generation.plugin.name },
       );
     }
-    // Rule: a host that died is restarted at once the first time, then with
-    // doubling delays; in a crash loop, at most one restart a second.
-    const seatCount = this.seatRestarts.get(dead.id) ?? 0;
-    const delay = this.crashLoop ? 1000 : Math.min(50 * 2 ** Math.max(0, seatCount - 1), 1000);
-    setTimeout(() => void this.restart(dead, generation, diedAt), seatCount === 0 ? 0 : delay);
+
+    const delay = this.crashLoop ? 1000 : streak === 0 ? 0 : Math.min(50 * 2 ** (streak - 1), 1000);
+    setTimeout(() => void this.restart(dead, generation, diedAt), delay);
   }
 
   private async restart(
@@ -194,6 +207,10 @@ export class HostPool extends EventEmitter<PoolEvents> {
           loadUs: replacement.loadUs,
         },
       );
+      const now = Date.now();
+      while (this.recentCrashes.length && this.recentCrashes[0] < now - CRASH_WINDOW_MS) {
+        this.recentCrashes.shift();
+      }
       if (this.recentCrashes.length <= CRASH_LIMIT) this.crashLoop = false;
       this.emit('restart', replacement);
     } catch (error) {

@@ -291,7 +291,8 @@ export class Pipeline {
       tile.host = host.id;
       tile.hostRef = host;
       tile.executedAt = performance.now();
-      this.await(tile, this.options.callDeadlineMs + 1000);
+      // Later than the host watchdog (deadline + 1 s), which catches a stalled host first.
+      this.await(tile, this.options.callDeadlineMs + 2000);
       this.record('queue', tile.executedAt - tile.readyAt);
     }
     for (const [host, runs] of outgoing) host.send(runs);

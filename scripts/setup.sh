@@ -14,6 +14,7 @@ cd "$(dirname "$0")/.."
 debian_packages=(
   build-essential cmake pkg-config liburing-dev clang lld wasi-libc
   libclang-rt-14-dev-wasm32 clang-format python3 python3-pip strace
+  python3-prometheus-client tmux
 )
 
 started=$(date +%s)

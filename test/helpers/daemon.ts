@@ -28,14 +28,15 @@ export interface TestDaemon {
   exited: Promise<number | null>;
 }
 
-export async function startDaemon(extra: string[] = []): Promise<TestDaemon> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edgecam-test-'));
+/** Starts a daemon; given `dir` (of an earlier daemon), it works on the same folders. */
+export async function startDaemon(extra: string[] = [], reuse?: string): Promise<TestDaemon> {
+  const dir = reuse ?? fs.mkdtempSync(path.join(os.tmpdir(), 'edgecam-test-'));
   const inDir = path.join(dir, 'in');
   const outDir = path.join(dir, 'out');
   const quarantineDir = path.join(dir, 'quarantine');
-  fs.mkdirSync(inDir);
+  fs.mkdirSync(inDir, { recursive: true });
   const socket = path.join(dir, 'run', 'control.sock');
-  const logFile = path.join(dir, 'daemon.log');
+  const logFile = path.join(dir, `daemon-${Date.now()}-${Math.random().toString(36).slice(2)}.log`);
   const log = fs.openSync(logFile, 'w');
   const args = [CLI, 'daemon', '--socket', socket, '--out', outDir, '--quarantine', quarantineDir];
   args.push(
