@@ -130,11 +130,13 @@ export class RateCounter {
   private readonly counts: number[];
   private readonly stamps: number[];
   total = 0;
+  private readonly createdAt: number;
 
   constructor(
     private readonly seconds = 60,
     private readonly now: () => number = Date.now,
   ) {
+    this.createdAt = now();
     this.counts = new Array(seconds).fill(0);
     this.stamps = new Array(seconds).fill(-1);
   }
@@ -150,7 +152,11 @@ export class RateCounter {
     this.total += n;
   }
 
-  /** Mean rate over the last `window` complete seconds plus the current one. */
+  /**
+   * Mean rate over the last `window` complete seconds plus the current one,
+   * or over the counter's lifetime when that is shorter (at least half a
+   * second), so a burst right after start is not diluted by empty seconds.
+   */
   perSecond(window = 5): number {
     const nowMs = this.now();
     const second = Math.floor(nowMs / 1000);
@@ -159,8 +165,8 @@ export class RateCounter {
       const index = ((s % this.seconds) + this.seconds) % this.seconds;
       if (this.stamps[index] === s) sum += this.counts[index];
     }
-    const elapsed = window + (nowMs % 1000) / 1000;
-    return sum / elapsed;
+    const lifetime = Math.max(0.5, (nowMs - this.createdAt) / 1000);
+    return sum / Math.min(window + (nowMs % 1000) / 1000, lifetime);
   }
 
   /** Counts for each of the last `n` seconds, oldest first (for charts). */

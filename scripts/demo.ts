@@ -19,6 +19,7 @@ const TILES = path.join(SAMPLES, 'in');
 const OUT = path.join(SAMPLES, 'out');
 const MOSAICS = path.join(SAMPLES, 'mosaic');
 const PLUGIN = process.env.EDGECAM_DEMO_PLUGIN ?? 'grayscale';
+const TILE = 64;
 
 async function main(): Promise<number> {
   // 1. Tiles from the photographs, afresh.
@@ -30,10 +31,10 @@ async function main(): Promise<number> {
     fs.rmSync(dir, { recursive: true, force: true });
   let tileCount = 0;
   for (const photo of photos) {
-    const result = await importPhoto(path.join(SAMPLES, photo), TILES, { tile: 256 });
+    const result = await importPhoto(path.join(SAMPLES, photo), TILES, { tile: TILE });
     tileCount += result.tiles;
     console.log(
-      `import  ${photo.padEnd(16)} ${result.width}x${result.height} -> ${result.tiles} tiles of 256x256`,
+      `import  ${photo.padEnd(16)} ${result.width}x${result.height} -> ${result.tiles} tiles of ${TILE}x${TILE}`,
     );
   }
 
