@@ -35,12 +35,7 @@ export interface ReadRequest {
 
 /** Codes of a tile that is not what it should be; anything else is an errno name. */
 export type TileFormatCode =
-  | 'EMPTY'
-  | 'BAD_HEADER'
-  | 'BAD_MAXVAL'
-  | 'TRUNCATED'
-  | 'TOO_LONG'
-  | 'TOO_LARGE';
+  'EMPTY' | 'BAD_HEADER' | 'BAD_MAXVAL' | 'TRUNCATED' | 'TOO_LONG' | 'TOO_LARGE';
 
 export interface TileFailure {
   slot: number;
@@ -121,7 +116,7 @@ export interface Engine {
   write(batch: WriteRequest[]): Promise<WriteResult[]>;
   stats(): EngineStats;
   info(): EngineInfo;
-  /** Cancels what is in flight, rejects unfinished batches (code ENGINE_CLOSED), joins the thread. */
+  /** Cancels what is in flight, rejects unfinished batches (ENGINE_CLOSED), joins the thread. */
   close(): void;
 }
 
