@@ -494,6 +494,7 @@ export class Daemon {
       },
       errors: { ...p.errors },
       hostRestarts: this.pool.restarts,
+      restartMs: this.pool.restartLatency.percentiles(),
       recoveryMs: p.recovery.percentiles(),
       crashLoop: this.pool.crashLoop,
       faults: { active: this.faults.list(), injected: { ...this.faults.injectedTotal } },

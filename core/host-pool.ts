@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events';
 
 import { AlgorithmHost, type DoneMessage } from './algorithm-host.js';
 import type { Logger } from './logger.js';
+import { LatencyHistogram } from './metrics.js';
 import type { PreparedPlugin } from './plugin-store.js';
 
 export interface HostPoolOptions {
@@ -41,6 +42,8 @@ export class HostPool extends EventEmitter<PoolEvents> {
   current?: Generation;
   restarts = 0;
   crashLoop = false;
+  /** From a host's death to its replacement's READY. */
+  readonly restartLatency = new LatencyHistogram();
   private readonly retiring = new Set<AlgorithmHost>();
   private readonly recentCrashes: number[] = [];
   private readonly seatRestarts = new Map<string, number>();
@@ -197,6 +200,7 @@ export class HostPool extends EventEmitter<PoolEvents> {
     this.seatRestarts.set(dead.id, (this.seatRestarts.get(dead.id) ?? 0) + 1);
     try {
       await replacement.start();
+      this.restartLatency.record(performance.now() - diedAt);
       this.options.logger.info(
         'host-restarted',
         `host ${dead.id} is back as pid ${replacement.pid}`,
