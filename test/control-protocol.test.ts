@@ -114,6 +114,53 @@ describe.skipIf(uringSkipReason())('control protocol', () => {
     expect(s.tiles).toMatchObject({ fed: 500, written: 500, quarantined: 0 });
   });
 
+  it('pushes metrics and events to a subscriber without polling', async () => {
+    daemon = await startDaemon();
+    const socket = net.connect(daemon.socket);
+    const pushed: any[] = [];
+    let text = '';
+    socket.on('data', (chunk) => {
+      text += chunk.toString('utf8');
+      let nl: number;
+      while ((nl = text.indexOf('\n')) >= 0) {
+        pushed.push(JSON.parse(text.slice(0, nl)));
+        text = text.slice(nl + 1);
+      }
+    });
+    socket.write('{"id":1,"cmd":"subscribe","args":["200"]}\n');
+    const until = async (predicate: () => boolean) => {
+      for (let i = 0; i < 250 && !predicate(); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(predicate()).toBe(true);
+    };
+    await until(() => pushed.some((m) => m.id === 1));
+    expect(pushed.find((m) => m.id === 1)).toEqual({
+      id: 1,
+      ok: true,
+      result: { subscribed: true, intervalMs: 200 },
+    });
+
+    writeTiles(daemon.inDir, 20);
+    await daemon.request('feed', daemon.inDir);
+    await daemon.request('drop', '1%', 'for', '100ms');
+    await daemon.request('kill-algo', 'h1');
+    const event = (name: string) => pushed.some((m) => m.event === 'log' && m.data.event === name);
+    await until(
+      () =>
+        event('fault-on') && event('fault-off') && event('host-died') && event('host-restarted'),
+    );
+    await until(() => pushed.some((m) => m.event === 'metrics' && m.data.tiles.written === 20));
+    const metrics = pushed.filter((m) => m.event === 'metrics');
+    expect(metrics.length).toBeGreaterThanOrEqual(2);
+    expect(metrics.at(-1).data.hostRestarts).toBe(1);
+
+    socket.write('{"id":2,"cmd":"unsubscribe"}\n');
+    await until(() => pushed.some((m) => m.id === 2));
+    const count = pushed.length;
+    await new Promise((r) => setTimeout(r, 500));
+    expect(pushed.length).toBe(count);
+    socket.destroy();
+  });
+
   it('takes TCP clients only with the right token, on loopback by default', async () => {
     const tokenFile = path.join(fs.mkdtempSync('/tmp/edgecam-token-'), 'token');
     fs.writeFileSync(tokenFile, 'correct-horse-battery-staple\n', { mode: 0o600 });
