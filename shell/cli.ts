@@ -49,7 +49,11 @@ export async function main(argv: string[]): Promise<number> {
     case 'doctor':
       return (await import('./doctor.js')).runDoctor(rest);
     default:
-      throw new EdgecamError('UNKNOWN_COMMAND', `unknown command '${command}'`, 'edgecam --help lists them');
+      throw new EdgecamError(
+        'UNKNOWN_COMMAND',
+        `unknown command '${command}'`,
+        'edgecam --help lists them',
+      );
   }
 }
 
@@ -62,7 +66,11 @@ async function execCommand(argv: string[]): Promise<number> {
   const { splitWords } = await import('../core/commands.js');
   const words = positionals.length === 1 ? splitWords(positionals[0]) : positionals;
   if (words.length === 0) {
-    throw new EdgecamError('USAGE', 'Expected a command for edgecam exec but received nothing', 'edgecam exec "status"');
+    throw new EdgecamError(
+      'USAGE',
+      'Expected a command for edgecam exec but received nothing',
+      'edgecam exec "status"',
+    );
   }
   const { defaultSocketPath } = await import('../core/paths.js');
   const { ControlClient } = await import('./control-client.js');
@@ -84,17 +92,26 @@ async function importCommand(argv: string[]): Promise<number> {
     allowPositionals: true,
   });
   if (positionals.length === 0) {
-    throw new EdgecamError('USAGE', 'Expected one or more photographs for edgecam import but received none', 'edgecam import PHOTO.jpg --tile 256');
+    throw new EdgecamError(
+      'USAGE',
+      'Expected one or more photographs for edgecam import but received none',
+      'edgecam import PHOTO.jpg --tile 256',
+    );
   }
   const tile = Number(values.tile ?? 256);
   if (!Number.isInteger(tile) || tile < 8 || tile > 4096) {
-    throw new EdgecamError('USAGE', `Expected an integer in 8..4096 for --tile but received '${values.tile}'`);
+    throw new EdgecamError(
+      'USAGE',
+      `Expected an integer in 8..4096 for --tile but received '${values.tile}'`,
+    );
   }
   const { importPhoto } = await import('./tile-import.js');
   const outDir = values.out ?? 'img_samples/in';
   for (const photo of positionals) {
     const result = await importPhoto(photo, outDir, { tile, gray: values.gray });
-    console.log(`${photo}: ${result.width}x${result.height} -> ${result.tiles} tiles (${result.cols}x${result.rows}) in ${outDir}`);
+    console.log(
+      `${photo}: ${result.width}x${result.height} -> ${result.tiles} tiles (${result.cols}x${result.rows}) in ${outDir}`,
+    );
   }
   return 0;
 }
@@ -106,12 +123,17 @@ async function exportCommand(argv: string[]): Promise<number> {
     allowPositionals: true,
   });
   if (positionals.length !== 1 || !values.to) {
-    throw new EdgecamError('USAGE', 'Expected a folder and --to FILE.png for edgecam export', 'edgecam export img_samples/out --to mosaic.png');
+    throw new EdgecamError(
+      'USAGE',
+      'Expected a folder and --to FILE.png for edgecam export',
+      'edgecam export img_samples/out --to mosaic.png',
+    );
   }
   const { exportMosaic } = await import('./mosaic-export.js');
   const result = await exportMosaic(positionals[0], values.to, { stem: values.stem });
   console.log(`${result.path}: ${result.width}x${result.height} from ${result.tiles} tiles`);
-  if (result.missing.length) console.log(`missing tiles (drawn as a checkerboard): ${result.missing.join(', ')}`);
+  if (result.missing.length)
+    console.log(`missing tiles (drawn as a checkerboard): ${result.missing.join(', ')}`);
   return 0;
 }
 

@@ -22,9 +22,16 @@ export class ControlClient {
   ) {
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => this.receive(chunk));
-    socket.on('error', (error) => this.fail(new ConnectionError(`connection to ${address} failed: ${error.message}`)));
+    socket.on('error', (error) =>
+      this.fail(new ConnectionError(`connection to ${address} failed: ${error.message}`)),
+    );
     socket.on('close', () =>
-      this.fail(new ConnectionError(`the daemon at ${address} closed the connection`, 'is it still running? try `edgecam exec status`')),
+      this.fail(
+        new ConnectionError(
+          `the daemon at ${address} closed the connection`,
+          'is it still running? try `edgecam exec status`',
+        ),
+      ),
     );
   }
 
@@ -75,13 +82,21 @@ export class ControlClient {
     }
   }
 
-  private dispatch(message: { id?: number; ok?: boolean; result?: unknown; error?: { code: string; message: string; hint?: string } }) {
+  private dispatch(message: {
+    id?: number;
+    ok?: boolean;
+    result?: unknown;
+    error?: { code: string; message: string; hint?: string };
+  }) {
     if (message.id === undefined) return;
     const pending = this.pending.get(message.id);
     if (!pending) return;
     this.pending.delete(message.id);
     if (message.ok) pending.resolve(message.result);
-    else pending.reject(new EdgecamError(message.error!.code, message.error!.message, message.error!.hint));
+    else
+      pending.reject(
+        new EdgecamError(message.error!.code, message.error!.message, message.error!.hint),
+      );
   }
 
   private fail(error: Error): void {

@@ -8,7 +8,11 @@ export function formatTable(rows: Row[], columns?: string[]): string {
   const keys = columns ?? Object.keys(rows[0]);
   const cells = rows.map((row) => keys.map((k) => cell(row[k])));
   const widths = keys.map((k, i) => Math.max(k.length, ...cells.map((r) => r[i].length)));
-  const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (values: string[]) =>
+    values
+      .map((v, i) => v.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   return [line(keys), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
 }
 
@@ -34,7 +38,9 @@ interface Status {
 export function formatStatus(s: Status): string {
   const t = s.tiles;
   const lat = Object.entries(s.latencyMs)
-    .map(([stage, p]) => `  ${stage.padEnd(9)} p50 ${ms(p.p50)}  p95 ${ms(p.p95)}  p99 ${ms(p.p99)}`)
+    .map(
+      ([stage, p]) => `  ${stage.padEnd(9)} p50 ${ms(p.p50)}  p95 ${ms(p.p95)}  p99 ${ms(p.p99)}`,
+    )
     .join('\n');
   const errors = Object.entries(s.errors)
     .filter(([, n]) => n > 0)
@@ -51,7 +57,16 @@ export function formatStatus(s: Status): string {
     `errors   ${errors || 'none'}; host restarts ${s.hostRestarts}`,
     `io       ${s.io.io}: ${s.io.enters} io_uring_enter for ${s.io.submissions} submissions in ${s.io.batches} batches, ${s.io.entersPerTile} enters per tile`,
     '',
-    formatTable(s.hosts, ['id', 'pid', 'state', 'plugin', 'tiles', 'restarts', 'renewals', 'lastExecMs']),
+    formatTable(s.hosts, [
+      'id',
+      'pid',
+      'state',
+      'plugin',
+      'tiles',
+      'restarts',
+      'renewals',
+      'lastExecMs',
+    ]),
   ].join('\n');
 }
 
