@@ -1,8 +1,10 @@
 // The daemon end to end: a real process with real hosts, real io_uring and
 // Wasmtime, driven over its real UNIX control socket.
 
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -174,6 +176,69 @@ describe.skipIf(skip)('daemon', () => {
       const output = decodePnm(fs.readFileSync(path.join(daemon.outDir, name)));
       expect(output.pixels).toEqual(Buffer.from(input.pixels.map((v) => 255 - v)));
     }
+  });
+
+  it('labels what a plugin prints with its host id in the daemon log', async () => {
+    daemon = await startDaemon();
+    const source = path.join(daemon.dir, 'chatty.c');
+    fs.writeFileSync(
+      source,
+      [
+        '#include <stdio.h>',
+        '#include "edgecam_plugin.h"',
+        'int edgecam_process(uint8_t *buf, uint32_t len, const edgecam_params *p) {',
+        '  printf("chatty saw %ux%u\\n", p->width, p->height);',
+        '  fflush(stdout);',
+        '  return EDGECAM_OK;',
+        '}',
+      ].join('\n'),
+    );
+    const wasm = path.join(daemon.dir, 'chatty.wasm');
+    const cc = spawnSync('clang-14', [
+      '--target=wasm32-wasi',
+      '--sysroot=/usr',
+      '-O2',
+      '-mexec-model=reactor',
+      `-I${path.join(ROOT, 'algos')}`,
+      '-o',
+      wasm,
+      source,
+    ]);
+    expect(cc.status, String(cc.stderr)).toBe(0);
+
+    await daemon.request('load', wasm);
+    writeTiles(daemon.inDir, 2, 3);
+    await daemon.request('feed', daemon.inDir);
+    await daemon.drained();
+    await waitFor(() => /chatty saw 64x48/.test(daemon!.log()));
+    const line = daemon
+      .log()
+      .split('\n')
+      .find((l) => l.includes('chatty saw 64x48'))!;
+    expect(JSON.parse(line)).toMatchObject({ event: 'plugin-output', stream: 'stdout' });
+    expect(JSON.parse(line).host).toMatch(/^h[12]$/);
+  });
+
+  it('takes raw tiles of the geometry given on the command line', async () => {
+    daemon = await startDaemon(['--raw', '16x8x3']);
+    const image = syntheticImage(16, 8, 3, 9);
+    fs.writeFileSync(path.join(daemon.inDir, 'a.raw'), image.pixels);
+    fs.writeFileSync(path.join(daemon.inDir, 'short.raw'), image.pixels.subarray(0, 100));
+    await daemon.request('feed', daemon.inDir);
+    const s = await daemon.drained();
+    expect(s.tiles).toMatchObject({ written: 1, quarantined: 1 });
+    const output = fs.readFileSync(path.join(daemon.outDir, 'a.raw'));
+    expect(maxDifference(output, referenceGrayscale(image))).toBeLessThanOrEqual(1);
+  });
+
+  it('takes a compiled plugin from the cache the second time it is loaded', async () => {
+    const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'edgecam-cache-'));
+    daemon = await startDaemon(['--cache-dir', cache]);
+    const first = await daemon.request('load', 'threshold', '100');
+    expect(first.compiled).toMatch(/^in \d+ ms$/);
+    const again = await daemon.request('load', 'threshold', '100');
+    expect(again.compiled).toBe('from cache');
+    expect(again.args).toEqual([100]);
   });
 
   it('refuses a plugin that does not compile and keeps the running one', async () => {
