@@ -4,13 +4,20 @@
 import { parseArgs } from 'node:util';
 
 import { EdgecamError } from '../core/errors.js';
+import type { Session } from './session.js';
 
 const HELP = `edgecam: image tiles through io_uring and sandboxed WebAssembly plugins
 
 usage:
-  edgecam daemon [options]             run the pipeline (edgecam daemon --help)
-  edgecam exec "COMMAND" [--json]      send one command to the daemon, print its answer
+  edgecam                              the operator's shell, attached to the local daemon
+                                       (starts one in the background if none runs)
+  edgecam attach unix:PATH | tcp://HOST:PORT [--token-file FILE]
+                                       the shell, attached to another daemon
+  edgecam exec "COMMAND" [--json]      run one shell command, print its answer, exit with its status
+  edgecam run RECIPE.edge [--speed X] [--step] [--var NAME=VALUE]... [--json]
+                                       play a recipe; exits non-zero at the first failed line
   edgecam status [--json]              the same as: edgecam exec status
+  edgecam daemon [options]             run the pipeline (edgecam daemon --help)
   edgecam import PHOTO... [--tile 256] [--out DIR] [--gray]
                                        cut PNG/JPEG photographs into PPM tiles
   edgecam export DIR --to FILE.png [--stem NAME]
@@ -19,12 +26,28 @@ usage:
   edgecam --version
 
 common options:
-  --socket PATH    the daemon's control socket (default: $EDGECAM_SOCKET, else per user)`;
+  --socket PATH       the daemon's control socket (default: $EDGECAM_SOCKET, else per user)
+  --attach ADDRESS    unix:PATH or tcp://HOST:PORT, for exec, run and status
+  --token-file FILE   the token of a TCP daemon (or set EDGECAM_TOKEN; never on the command line)
+  --yes               never ask for confirmation (kill-algo all)
+
+In the shell, \`help\` lists its commands; docs/shell.md and docs/recipes.md say more.`;
+
+/** Options shared by every subcommand that attaches to a daemon. */
+const ATTACH_OPTIONS = {
+  socket: { type: 'string' },
+  attach: { type: 'string' },
+  'token-file': { type: 'string' },
+  yes: { type: 'boolean' },
+  json: { type: 'boolean' },
+} as const;
 
 export async function main(argv: string[]): Promise<number> {
+  refuseTokenInArgv(argv);
   const [command, ...rest] = argv;
   switch (command) {
     case undefined:
+      return shellCommand([]);
     case '-h':
     case '--help':
     case 'help':
@@ -36,12 +59,16 @@ export async function main(argv: string[]): Promise<number> {
       console.log(`edgecam ${VERSION}`);
       return 0;
     }
+    case 'attach':
+      return shellCommand(rest, true);
     case 'daemon':
       return (await import('./run-daemon.js')).runDaemon(rest);
     case 'exec':
       return execCommand(rest);
     case 'status':
       return execCommand(['status', ...rest]);
+    case 'run':
+      return runCommand(rest);
     case 'import':
       return importCommand(rest);
     case 'export':
@@ -49,6 +76,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'doctor':
       return (await import('./doctor.js')).runDoctor(rest);
     default:
+      if (command.startsWith('--')) return shellCommand(argv);
       throw new EdgecamError(
         'UNKNOWN_COMMAND',
         `unknown command '${command}'`,
@@ -57,10 +85,116 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** A token on the command line is visible to every user through `ps`; refuse it outright. */
+function refuseTokenInArgv(argv: string[]): void {
+  const given = argv.find((word) => word === '--token' || word.startsWith('--token='));
+  if (given) {
+    throw new EdgecamError(
+      'USAGE',
+      'Expected --token-file FILE or EDGECAM_TOKEN for the token but received --token on the command line',
+      'tokens on the command line show in `ps`; put it in a file (chmod 600) and pass --token-file FILE',
+    );
+  }
+}
+
+/** `edgecam` and `edgecam attach ADDRESS`: the interactive shell. */
+async function shellCommand(argv: string[], withAddress = false): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: ATTACH_OPTIONS,
+    allowPositionals: true,
+  });
+  if (withAddress && positionals.length !== 1) {
+    throw new EdgecamError(
+      'USAGE',
+      `Expected one address for edgecam attach but received ${positionals.length}`,
+      'edgecam attach unix:/path/to/control.sock  or  edgecam attach tcp://127.0.0.1:7070 --token-file FILE',
+    );
+  }
+  const { Session } = await import('./session.js');
+  const { defaultHistoryFile } = await import('./history.js');
+  const { describeAttachment } = await import('./command-runner.js');
+  const session = new Session();
+  const banner: string[] = [];
+
+  const address = positionals[0] ?? values.attach;
+  if (address) {
+    await attachTo(session, address, values['token-file']);
+  } else {
+    const { defaultSocketPath } = await import('../core/paths.js');
+    const socket = values.socket ?? defaultSocketPath();
+    const { NoDaemonError } = await import('./shell-errors.js');
+    try {
+      await session.attach({ kind: 'unix', path: socket });
+    } catch (error) {
+      if (!(error instanceof NoDaemonError)) throw error;
+      const { startBackgroundDaemon } = await import('./daemon-autostart.js');
+      const started = await startBackgroundDaemon(session, socket);
+      banner.push(
+        `no daemon was running on ${socket}, so one was started in the background`,
+        `  pid ${started.pid}, tiles written to ${started.outDir}, log ${started.log}; \`stop\` ends it`,
+      );
+    }
+  }
+  banner.push(await describeAttachment({ session, signal: new AbortController().signal }));
+  banner.push(
+    'help lists the commands; Tab completes; Ctrl-C cancels a command; quit or Ctrl-D leaves',
+  );
+
+  const { runRepl } = await import('./repl.js');
+  return runRepl({
+    session,
+    historyFile: defaultHistoryFile(),
+    assumeYes: Boolean(values.yes),
+    banner,
+  });
+}
+
+async function attachTo(
+  session: Session,
+  text: string,
+  tokenFile: string | undefined,
+): Promise<void> {
+  const { parseAddress, readToken } = await import('./daemon-address.js');
+  const address = parseAddress(text);
+  await session.attach(address, address.kind === 'tcp' ? readToken(tokenFile) : undefined);
+}
+
+/** Attaches for exec, run and status: --attach ADDRESS, else --socket PATH, else the default socket. */
+async function attachForCommand(values: {
+  socket?: string;
+  attach?: string;
+  'token-file'?: string;
+}): Promise<Session> {
+  const { Session } = await import('./session.js');
+  const session = new Session();
+  if (values.attach) {
+    await attachTo(session, values.attach, values['token-file']);
+  } else {
+    const { defaultSocketPath } = await import('../core/paths.js');
+    await session.attach({ kind: 'unix', path: values.socket ?? defaultSocketPath() });
+  }
+  return session;
+}
+
+/** Ctrl-C on exec or run: cancel the command, exit 130 like any interrupted program. */
+function cancelOnSigint(): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const onSigint = async () => {
+    const { CancelledError } = await import('./shell-errors.js');
+    controller.abort(new CancelledError('the command'));
+  };
+  process.once('SIGINT', onSigint);
+  return { signal: controller.signal, dispose: () => process.removeListener('SIGINT', onSigint) };
+}
+
+/** Words that run without a daemon, so `edgecam exec help` works with none running. */
+const OFFLINE_WORDS = new Set(['help', 'echo', 'sleep', '?']);
+
 async function execCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { json: { type: 'boolean' }, socket: { type: 'string' } },
+    options: ATTACH_OPTIONS,
     allowPositionals: true,
   });
   const { splitWords } = await import('../core/commands.js');
@@ -72,17 +206,104 @@ async function execCommand(argv: string[]): Promise<number> {
       'edgecam exec "status"',
     );
   }
-  const { defaultSocketPath } = await import('../core/paths.js');
-  const { ControlClient } = await import('./control-client.js');
-  const client = await ControlClient.connect(values.socket ?? defaultSocketPath());
+  const { Session } = await import('./session.js');
+  const session = OFFLINE_WORDS.has(words[0]) ? new Session() : await attachForCommand(values);
+  const { runWords } = await import('./command-runner.js');
+  const cancel = cancelOnSigint();
   try {
-    const result = await client.request(words[0], words.slice(1));
-    if (values.json) console.log(JSON.stringify(result, null, 2));
-    else console.log((await import('./format.js')).formatResult(words[0], result));
+    const outcome = await runWords(
+      words,
+      commandContext(session, cancel.signal, Boolean(values.yes), Boolean(values.json)),
+    );
+    if (values.json) console.log(JSON.stringify(outcome.result ?? null, null, 2));
+    else if (outcome.text) console.log(outcome.text);
     return 0;
   } finally {
-    client.close();
+    cancel.dispose();
+    session.detach();
   }
+}
+
+async function runCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      ...ATTACH_OPTIONS,
+      speed: { type: 'string' },
+      step: { type: 'boolean' },
+      var: { type: 'string', multiple: true },
+    },
+    allowPositionals: true,
+  });
+  const { parseReplayOptions, runRecipe } = await import('./recipe-runner.js');
+  const replayArgs = [...positionals, ...(values.var ?? []).flatMap((v) => ['--var', v])];
+  if (values.speed !== undefined) replayArgs.push('--speed', values.speed);
+  if (values.step) replayArgs.push('--step');
+  const options = parseReplayOptions(replayArgs, 'edgecam run');
+  const json = Boolean(values.json);
+  if (json) options.onStep = (record) => console.log(JSON.stringify(record));
+
+  const path = await import('node:path');
+  const file = path.resolve(options.file);
+  const session = await attachForCommand(values);
+  const cancel = cancelOnSigint();
+  const ctx = commandContext(session, cancel.signal, Boolean(values.yes), json);
+  if (options.step) ctx.readAnswer = await stdinQuestioner();
+  const { RecipeError } = await import('./shell-errors.js');
+  try {
+    const report = await runRecipe(file, options, { ...ctx, speed: options.speed });
+    if (json) console.log(JSON.stringify(report));
+    else
+      console.log(
+        `\n${report.file}: ${report.steps} steps passed in ${(report.ms / 1000).toFixed(1)} s`,
+      );
+    return 0;
+  } catch (error) {
+    if (!(error instanceof RecipeError)) throw error;
+    if (json)
+      console.log(
+        JSON.stringify({
+          file: error.file,
+          passed: false,
+          line: error.line,
+          error: error.failure.toJSON(),
+        }),
+      );
+    else {
+      console.error(`\nFAILED ${error.file}:${error.line}: ${error.command}`);
+      console.error(`  ${error.failure.message}`);
+      if (error.failure.hint) console.error(`  ${error.failure.hint}`);
+    }
+    return 1;
+  } finally {
+    cancel.dispose();
+    session.detach();
+  }
+}
+
+function commandContext(session: Session, signal: AbortSignal, assumeYes: boolean, json: boolean) {
+  return {
+    session,
+    signal,
+    interactive: false,
+    assumeYes,
+    baseDir: process.cwd(),
+    speed: 1,
+    say: json ? () => undefined : (text: string) => console.log(text),
+    recipeStack: [] as string[],
+    readAnswer: undefined as
+      ((question: string, signal: AbortSignal) => Promise<string>) | undefined,
+  };
+}
+
+/** --step outside the shell: questions on stdout, answers from stdin, one line each. */
+async function stdinQuestioner(): Promise<
+  (question: string, signal: AbortSignal) => Promise<string>
+> {
+  const readline = await import('node:readline');
+  const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
+  process.once('beforeExit', () => rl.close());
+  return (question, signal) => new Promise((resolve) => rl.question(question, { signal }, resolve));
 }
 
 async function importCommand(argv: string[]): Promise<number> {
@@ -132,8 +353,9 @@ async function exportCommand(argv: string[]): Promise<number> {
   const { exportMosaic } = await import('./mosaic-export.js');
   const result = await exportMosaic(positionals[0], values.to, { stem: values.stem });
   console.log(`${result.path}: ${result.width}x${result.height} from ${result.tiles} tiles`);
-  if (result.missing.length)
+  if (result.missing.length) {
     console.log(`missing tiles (drawn as a checkerboard): ${result.missing.join(', ')}`);
+  }
   return 0;
 }
 
@@ -142,7 +364,8 @@ export function reportError(error: unknown): number {
   if (error instanceof EdgecamError) {
     console.error(`edgecam: ${error.message}`);
     if (error.hint) console.error(`  ${error.hint}`);
-    return error.code === 'USAGE' ? 2 : 1;
+    if (error.code === 'USAGE') return 2;
+    return error.code === 'CANCELLED' ? 130 : 1;
   }
   const e = error as NodeJS.ErrnoException;
   console.error(`edgecam: ${e?.message ?? String(error)}`);
