@@ -2,6 +2,7 @@
 // that end up in status, in the log and in quarantine records.
 
 import type { AlgorithmHost } from './algorithm-host.js';
+import type { ReadResult } from './native.js';
 
 export type Stage = 'queued' | 'reading' | 'ready' | 'executing' | 'processed' | 'writing';
 
@@ -31,14 +32,8 @@ export interface AttemptRecord {
   at: string;
 }
 
-export interface TileGeometry {
-  length: number;
-  headerLength: number;
-  width: number;
-  height: number;
-  channels: 1 | 3;
-  kind: 'pgm' | 'ppm' | 'raw';
-}
+/** What the engine learnt of a tile when it read it: its size and geometry. */
+export type TileGeometry = Omit<Extract<ReadResult, { ok: true }>, 'slot' | 'ok'>;
 
 export interface Tile {
   id: number;
