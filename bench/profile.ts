@@ -1,0 +1,98 @@
+// Where EdgeCam's time goes: one EdgeCam pass recorded with `perf record -a` on the cpu-clock
+// software event (hardware counters are often missing in VMs), summarised by process and by
+// symbol into a text file the performance page quotes.
+
+import { execFile, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { promisify } from 'node:util';
+
+import { runEdgecamPass } from './edgecam-method.js';
+import type { TileSet } from './tile-sets.js';
+
+const run = promisify(execFile);
+
+async function perfReport(dataFile: string, sort: string, limit: string): Promise<string> {
+  const { stdout } = await run(
+    'perf',
+    [
+      'report',
+      '-i',
+      dataFile,
+      '--stdio',
+      '--no-children',
+      '-g',
+      'none',
+      '--sort',
+      sort,
+      ...limit.split(' '),
+    ],
+    { maxBuffer: 64 << 20 },
+  );
+  // perf pads its columns to hundreds of characters; two spaces between them read as well.
+  return stdout
+    .split('\n')
+    .filter((line) => line.trim() && !line.startsWith('#'))
+    .map((line) =>
+      line
+        .trim()
+        .replace(/\s{2,}/g, '  ')
+        .replace(/\s+-\s+-$/, ''),
+    )
+    .join('\n');
+}
+
+/** Starts `perf record` on the processes; the returned function stops it. */
+async function perfRecord(pids: number[], dataFile: string): Promise<() => Promise<void>> {
+  const args = ['record', '-g', '-e', 'cpu-clock', '-F', '999', '-o', dataFile];
+  const perf = spawn('perf', [...args, '-p', pids.join(',')], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  perf.stderr.on('data', (chunk) => (stderr += chunk));
+  const exited = new Promise<void>((resolve) => perf.once('close', () => resolve()));
+  // perf gives no sign that it is recording; a moment is enough on an idle daemon.
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  if (perf.exitCode !== null) throw new Error(`perf record failed: ${stderr.trim()}`);
+  return async () => {
+    perf.kill('SIGINT');
+    await exited;
+  };
+}
+
+/**
+ * Profiles one EdgeCam pass over set (the daemon, its I/O thread and io-wq workers, and the
+ * hosts; nothing else on the machine) and writes the summary to textFile.
+ */
+export async function profileEdgecam(
+  set: TileSet,
+  outDir: string,
+  workDir: string,
+  textFile: string,
+): Promise<void> {
+  const dataFile = `${workDir}/perf.data`;
+  const pass = await runEdgecamPass(set, 'uring', outDir, workDir, {
+    observe: (pids) => perfRecord(pids, dataFile),
+  });
+
+  const byProcess = await perfReport(dataFile, 'comm', '--percent-limit 0.5');
+  const bySymbol = await perfReport(dataFile, 'comm,dso,symbol', '--percent-limit 0.4');
+  const f = pass.figures;
+  fs.writeFileSync(
+    textFile,
+    [
+      `perf record -g -e cpu-clock -F 999 -p DAEMON,HOSTS over one EdgeCam pass: ${f.tiles} ` +
+        `tiles of ${set.size.name} in ${f.seconds.toFixed(2)} s ` +
+        `(${Math.round(f.tiles / f.seconds)} tiles/s). Shares are of the samples taken in ` +
+        "these processes (threads named by comm: node is the daemon's JavaScript thread, " +
+        "iou-wrk the kernel's io-wq workers of its ring).",
+      '',
+      'By thread name (comm):',
+      byProcess,
+      '',
+      'By thread name, library and symbol (entries of 0.4 % and more):',
+      bySymbol,
+      '',
+    ].join('\n'),
+  );
+  fs.rmSync(dataFile, { force: true });
+}

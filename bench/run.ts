@@ -1,0 +1,266 @@
+// `npm run bench`: EdgeCam side by side with what a Node user would write and with a C reference
+// that marks the machine's limit, on freshly generated tile sets of 16, 64 and 192 KiB, methods
+// alternating over several rounds; then system calls (a separate traced pass), recovery and
+// control-plane figures, and the report in bench/results/ (JSON, Markdown, PNG chart).
+// See docs/performance.md. Run: npm run bench [-- --tiny | --help]
+
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { BenchUsageError, parseBenchOptions, type BenchOptions } from './bench-options.js';
+import { writeChart } from './chart.js';
+import { REPO_ROOT } from './daemon-session.js';
+import { C_REFERENCE_PATH, METHODS, runMethodPass, WASM_PATH, type MethodId } from './methods.js';
+import { profileEdgecam } from './profile.js';
+import { measureRecovery } from './recovery.js';
+import {
+  checkAims,
+  markdownReport,
+  ratios,
+  summarize,
+  syscallRecord,
+  type BenchReport,
+  type PassRecord,
+  type SyscallRecord,
+} from './report.js';
+import {
+  checkOutput,
+  fileSystemOf,
+  prepareTileSet,
+  residentFraction,
+  tileName,
+  type TileSet,
+} from './tile-sets.js';
+
+const log = (line: string) => console.log(`bench: ${line}`);
+
+function loadAverage(): string {
+  return fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+}
+
+/** Builds the C reference (quick when up to date) and checks what the other methods need. */
+function checkPrerequisites(): void {
+  try {
+    execFileSync('bash', [path.join(REPO_ROOT, 'bench', 'build.sh')], { stdio: 'inherit' });
+  } catch {
+    throw new Error('the C reference did not build (see above); fix: bash bench/build.sh');
+  }
+  for (const [file, what] of [
+    [C_REFERENCE_PATH, 'the C reference'],
+    [WASM_PATH, 'the grayscale plugin'],
+    [path.join(REPO_ROOT, 'build', 'host', 'edgecam-host'), 'the algorithm host'],
+    [path.join(REPO_ROOT, 'dist', 'shell', 'cli.js'), 'the edgecam command'],
+  ]) {
+    if (!fs.existsSync(file)) throw new Error(`${what} is missing (${file}); fix: npm run setup`);
+  }
+}
+
+function hasCommand(command: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Rotates the method order by k, so no method always runs first (after a cold start, say). */
+function rotate<T>(items: T[], k: number): T[] {
+  const n = items.length;
+  return items.map((_, i) => items[(i + k) % n]);
+}
+
+function passRecord(round: number, set: TileSet, method: MethodId, pass: any): PassRecord {
+  const f = pass.figures;
+  const cpu = f.cpuUserS + f.cpuSystemS;
+  return {
+    round,
+    size: set.size.name,
+    method,
+    tiles: f.tiles,
+    seconds: f.seconds,
+    tilesPerS: f.tiles / f.seconds,
+    mbPerS: f.bytes / 1e6 / f.seconds,
+    latencyP50Ms: f.latencyMs.p50,
+    latencyP95Ms: f.latencyMs.p95,
+    cpuUsPerTile: (cpu / f.tiles) * 1e6,
+    userUsPerTile: (f.cpuUserS / f.tiles) * 1e6,
+    systemUsPerTile: (f.cpuSystemS / f.tiles) * 1e6,
+    peakRssMiB: f.maxRssKiB / 1024,
+    entersPerTile: f.enters === undefined ? undefined : f.enters / f.tiles,
+    counters: pass.counters,
+  };
+}
+
+async function timedRounds(o: BenchOptions, sets: TileSet[], outRoot: string, workDir: string) {
+  const passes: PassRecord[] = [];
+  for (let round = 1; round <= o.rounds; round++) {
+    for (const [s, set] of sets.entries()) {
+      for (const method of rotate(o.methods, round + s)) {
+        const outDir = path.join(outRoot, method);
+        const pass = await runMethodPass(method, set, { outDir, workDir });
+        const wrong = checkOutput(set, outDir);
+        if (wrong) throw new Error(`${METHODS[method].label} wrote wrong output: ${wrong}`);
+        fs.rmSync(outDir, { recursive: true, force: true });
+        const record = passRecord(round, set, method, pass);
+        passes.push(record);
+        log(
+          `round ${round}/${o.rounds} ${set.size.name} ${method}: ` +
+            `${Math.round(record.tilesPerS)} tiles/s, p95 ${record.latencyP95Ms.toFixed(2)} ms, ` +
+            `${record.cpuUsPerTile.toFixed(1)} µs CPU/tile`,
+        );
+      }
+    }
+  }
+  return passes;
+}
+
+async function tracedPasses(o: BenchOptions, sets: TileSet[], outRoot: string, workDir: string) {
+  const records: SyscallRecord[] = [];
+  for (const set of sets) {
+    for (const method of o.methods) {
+      const outDir = path.join(outRoot, method);
+      const straceFile = path.join(workDir, `strace-${set.size.name}-${method}.txt`);
+      const pass = await runMethodPass(method, set, { outDir, workDir, sample: true, straceFile });
+      const wrong = checkOutput(set, outDir, set.sampleCount);
+      if (wrong) throw new Error(`${METHODS[method].label} (traced) wrote wrong output: ${wrong}`);
+      fs.rmSync(outDir, { recursive: true, force: true });
+      const record = syscallRecord(set.size.name, method, set.sampleCount, pass.syscalls!);
+      records.push(record);
+      log(
+        `traced ${set.size.name} ${method}: ${record.perTile.toFixed(2)} system calls/tile, ` +
+          `io_uring_enter ${record.ioUringEnterPerTile.toFixed(3)}/tile`,
+      );
+    }
+  }
+  return records;
+}
+
+function machine(loadBefore: string) {
+  return {
+    cpus: os.availableParallelism(),
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    kernel: os.release(),
+    node: process.versions.node,
+    loadBefore,
+    loadAfter: loadAverage(),
+  };
+}
+
+async function main(argv: string[]): Promise<void> {
+  const o = parseBenchOptions(argv);
+  const started = Date.now();
+  const loadBefore = loadAverage();
+  if (Number(loadBefore.split(' ')[0]) > 0.5 && !o.tiny) {
+    log(`warning: load average is ${loadBefore}; figures from a busy machine are not comparable`);
+  }
+  checkPrerequisites();
+
+  const workDir = path.join(o.dir, 'work');
+  const outRoot = path.join(o.dir, 'out');
+  fs.mkdirSync(workDir, { recursive: true });
+  log(`tile sets in ${o.dir} (${fileSystemOf(o.dir)})`);
+  const sets = o.sizes.map((size) => {
+    const set = prepareTileSet(o.dir, size, o.tiles[size.name], o.sampleTiles, o.keepTiles);
+    log(`${size.name}: ${set.count} tiles of ${set.fileBytes} bytes in ${set.dir}`);
+    return set;
+  });
+
+  const passes = await timedRounds(o, sets, outRoot, workDir);
+
+  let syscalls: SyscallRecord[] = [];
+  let syscallNote: string | undefined;
+  if (!o.strace) syscallNote = 'not measured (--no-strace)';
+  else if (!hasCommand('strace'))
+    syscallNote = 'not measured: strace is missing (apt-get install -y strace)';
+  else {
+    try {
+      syscalls = await tracedPasses(o, sets, outRoot, workDir);
+    } catch (error) {
+      syscallNote = `not measured: ${(error as Error).message}`;
+      log(`system calls ${syscallNote}`);
+    }
+  }
+
+  const recoverySet = sets.find((s) => s.size.name === '64k') ?? sets[0];
+  let recovery;
+  let recoveryNote: string | undefined;
+  if (!o.recovery) recoveryNote = 'not measured (--no-recovery)';
+  else if (!o.methods.includes('edgecam'))
+    recoveryNote = 'not measured (EdgeCam not among --methods)';
+  else {
+    log(`control plane: kill-algo x${o.kills}, hot swap x${o.swaps}, status round trips`);
+    recovery = await measureRecovery(recoverySet, path.join(outRoot, 'recovery'), workDir, {
+      kills: o.kills,
+      swaps: o.swaps,
+      roundTrips: o.roundTrips,
+      execRuns: o.execRuns,
+    });
+    fs.rmSync(path.join(outRoot, 'recovery'), { recursive: true, force: true });
+  }
+
+  fs.mkdirSync(o.resultsDir, { recursive: true });
+  if (o.profile) {
+    const file = path.join(o.resultsDir, `profile-${recoverySet.size.name}.txt`);
+    log(`profiling one EdgeCam pass into ${file}`);
+    await profileEdgecam(recoverySet, path.join(outRoot, 'profile'), workDir, file);
+    fs.rmSync(path.join(outRoot, 'profile'), { recursive: true, force: true });
+  }
+
+  const sizeNames = sets.map((s) => s.size.name);
+  const summary = summarize(passes, syscalls, sizeNames);
+  const ratioRows = ratios(summary, sizeNames);
+  const report: BenchReport = {
+    version: 1,
+    generatedAt: new Date().toISOString(),
+    tiny: o.tiny,
+    machine: machine(loadBefore),
+    tileSets: sets.map((set) => ({
+      size: set.size.name,
+      edge: set.size.edge,
+      fileBytes: set.fileBytes,
+      tiles: set.count,
+      dir: set.dir,
+      fileSystem: fileSystemOf(set.dir),
+      resident: residentFraction(
+        [0, set.count >> 1, set.count - 1].map((i) => path.join(set.dir, tileName(i))),
+      ),
+    })),
+    rounds: o.rounds,
+    methods: o.methods.map((id) => ({ id, ...METHODS[id] })),
+    passes,
+    summary,
+    ratios: ratioRows,
+    syscalls,
+    syscallNote,
+    recovery,
+    recoveryNote,
+    aims: checkAims(summary, ratioRows),
+  };
+
+  const chartName = 'tiles-per-second.png';
+  await writeChart(summary, sizeNames, o.methods, path.join(o.resultsDir, chartName));
+  fs.writeFileSync(path.join(o.resultsDir, 'bench.json'), JSON.stringify(report, null, 1) + '\n');
+  fs.writeFileSync(path.join(o.resultsDir, 'bench.md'), markdownReport(report, chartName));
+
+  if (!o.keepTiles) {
+    for (const set of sets) {
+      fs.rmSync(set.dir, { recursive: true, force: true });
+      fs.rmSync(set.sampleDir, { recursive: true, force: true });
+    }
+  }
+  fs.rmSync(outRoot, { recursive: true, force: true });
+  fs.rmSync(workDir, { recursive: true, force: true });
+  log(
+    `report in ${o.resultsDir} (bench.md, bench.json, ${chartName}), ` +
+      `${Math.round((Date.now() - started) / 1000)} s`,
+  );
+}
+
+main(process.argv.slice(2)).catch((error: Error) => {
+  console.error(`bench: ${error instanceof BenchUsageError ? '' : 'failed: '}${error.message}`);
+  process.exit(error instanceof BenchUsageError ? 2 : 1);
+});
