@@ -290,7 +290,7 @@ export class Daemon {
         );
       }
       if (this.watches.has(dir)) continue;
-      const folderWatch = new FolderWatch(dir, (files) => {
+      const folderWatch = new FolderWatch(dir, listTiles, (files) => {
         if (!this.stopping) this.pipeline.feed(files);
       });
       folderWatch.start();
@@ -315,13 +315,7 @@ export class Daemon {
         throw new EdgecamError('NOT_FOUND', `no such file or folder: ${target}`, 'check the path');
       }
       if (stat.isDirectory()) {
-        const names = fs
-          .readdirSync(target)
-          .filter((n) => !n.startsWith('.') && !n.endsWith('.json'))
-          .sort();
-        for (const name of names) {
-          if (fs.statSync(path.join(target, name)).isFile()) files.push(path.join(target, name));
-        }
+        files.push(...listTiles(target));
       } else {
         files.push(target);
       }
@@ -567,6 +561,15 @@ export class Daemon {
       .counter('edgecam_io_errors_total', 'Failed file operations.', io.errors);
     return text.toString();
   }
+}
+
+/** Tile files in a folder, sorted; dot-files (partial writes) and manifests left out. */
+export function listTiles(dir: string): string[] {
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isFile() && !e.name.startsWith('.') && !e.name.endsWith('.json'))
+    .map((e) => path.join(dir, e.name))
+    .sort();
 }
 
 function readToken(file: string | undefined): string {

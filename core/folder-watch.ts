@@ -8,7 +8,6 @@
 // truncated tile is quarantined, not waited for.
 
 import fs from 'node:fs';
-import path from 'node:path';
 
 export class FolderWatch {
   private watcher?: fs.FSWatcher;
@@ -17,6 +16,7 @@ export class FolderWatch {
 
   constructor(
     readonly dir: string,
+    private readonly list: (dir: string) => string[],
     private readonly feed: (files: string[]) => void,
   ) {}
 
@@ -43,23 +43,12 @@ export class FolderWatch {
   }
 
   private scan(): void {
-    let names: string[];
+    let files: string[];
     try {
-      names = fs.readdirSync(this.dir);
+      files = this.list(this.dir);
     } catch {
       return;
     }
-    const files = names
-      .filter((n) => !n.startsWith('.') && !n.endsWith('.json'))
-      .sort()
-      .map((n) => path.join(this.dir, n))
-      .filter((file) => {
-        try {
-          return fs.statSync(file).isFile();
-        } catch {
-          return false;
-        }
-      });
     if (files.length) this.feed(files);
   }
 }

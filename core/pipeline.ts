@@ -133,12 +133,14 @@ export class Pipeline {
   feed(files: string[], force = false): { accepted: number; duplicates: number; skipped: number } {
     let accepted = 0;
     let skipped = 0;
+    // One listing of the output folder, so only tiles with an output are stat-ed.
+    const outputs = force ? new Set<string>() : listNames(this.options.outDir);
     for (const file of files) {
       const source = path.resolve(file);
       if (this.bySource.has(source)) continue;
       const name = path.basename(source);
       const outPath = path.join(this.options.outDir, name);
-      if (!force && isUpToDate(outPath, source)) {
+      if (outputs.has(name) && isUpToDate(outPath, source)) {
         skipped++;
         continue;
       }
@@ -584,6 +586,14 @@ export class Pipeline {
   private record(stage: StageName, ms: number): void {
     this.latency[stage].record(ms);
     this.recent[stage].record(ms);
+  }
+}
+
+function listNames(dir: string): Set<string> {
+  try {
+    return new Set(fs.readdirSync(dir));
+  } catch {
+    return new Set();
   }
 }
 
