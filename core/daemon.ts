@@ -322,6 +322,15 @@ export class Daemon {
     }
     const result = this.pipeline.feed(files, force);
     this.logger.info('tiles-fed', `${result.accepted} tiles fed`, { ...result, paths });
+    if (result.conflicts.length) {
+      this.logger.warn(
+        'feed-conflict',
+        `${result.conflicts.length} tiles refused: same name as a tile in flight`,
+        {
+          first: result.conflicts[0],
+        },
+      );
+    }
     return { ...result, files: files.length };
   }
 

@@ -98,6 +98,7 @@ export class Pipeline {
   private readonly hostRuns = new Map<AlgorithmHost, number[]>();
   private readonly waiting = new Set<Tile>();
   private readonly bySource = new Set<string>();
+  private readonly byOutput = new Map<string, string>();
   private readonly tokens = new Map<Tile, number>();
   private nextTileId = 1;
   private nextRunId = 1;
@@ -130,9 +131,13 @@ export class Pipeline {
    * (unless forced) neither is one whose output is already written and newer:
    * that is how a restarted daemon resumes without redoing work.
    */
-  feed(files: string[], force = false): { accepted: number; duplicates: number; skipped: number } {
+  feed(
+    files: string[],
+    force = false,
+  ): { accepted: number; duplicates: number; skipped: number; conflicts: string[] } {
     let accepted = 0;
     let skipped = 0;
+    const conflicts: string[] = [];
     // One listing of the output folder, so only tiles with an output are stat-ed.
     const outputs = force ? new Set<string>() : listNames(this.options.outDir);
     for (const file of files) {
@@ -140,6 +145,12 @@ export class Pipeline {
       if (this.bySource.has(source)) continue;
       const name = path.basename(source);
       const outPath = path.join(this.options.outDir, name);
+      // Outputs are named by file name: two inputs of one name would overwrite each other.
+      const holder = this.byOutput.get(outPath);
+      if (holder) {
+        conflicts.push(`${source} (its output ${outPath} belongs to ${holder}, in flight)`);
+        continue;
+      }
       if (outputs.has(name) && isUpToDate(outPath, source)) {
         skipped++;
         continue;
@@ -163,6 +174,7 @@ export class Pipeline {
       };
       this.tiles.set(tile.id, tile);
       this.bySource.add(source);
+      this.byOutput.set(outPath, source);
       this.intake.push(tile);
       accepted++;
     }
@@ -170,7 +182,12 @@ export class Pipeline {
     this.skipped += skipped;
     this.rateIn.add(accepted);
     this.schedulePump();
-    return { accepted, duplicates: files.length - accepted - skipped, skipped };
+    return {
+      accepted,
+      duplicates: files.length - accepted - skipped - conflicts.length,
+      skipped,
+      conflicts,
+    };
   }
 
   get inFlight(): number {
@@ -576,6 +593,7 @@ export class Pipeline {
     this.tokens.delete(tile);
     this.tiles.delete(tile.id);
     this.bySource.delete(tile.source);
+    this.byOutput.delete(tile.outPath);
     if (this.tiles.size === 0) {
       const waiters = this.drainWaiters;
       this.drainWaiters = [];

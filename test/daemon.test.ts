@@ -128,6 +128,22 @@ describe.skipIf(skip)('daemon', () => {
     }
   });
 
+  it('refuses a tile whose output name belongs to another tile in flight', async () => {
+    daemon = await startDaemon(['--max-attempts', '1']);
+    await daemon.request('delay', '300ms', 'execute');
+    const other = path.join(daemon.dir, 'other');
+    fs.mkdirSync(other);
+    writeTiles(daemon.inDir, 1, 3);
+    writeTiles(other, 1, 3);
+    await daemon.request('feed', daemon.inDir);
+    const second = await daemon.request('feed', other);
+    expect(second.accepted).toBe(0);
+    expect(second.conflicts).toEqual([
+      `${path.join(other, 'tile_0000.ppm')} (its output ${path.join(daemon.outDir, 'tile_0000.ppm')} belongs to ${path.join(daemon.inDir, 'tile_0000.ppm')}, in flight)`,
+    ]);
+    expect((await daemon.drained()).tiles).toMatchObject({ fed: 1, written: 1 });
+  });
+
   it('keeps its control socket private to its user', async () => {
     daemon = await startDaemon();
     expect(fs.statSync(daemon.socket).mode & 0o777).toBe(0o600);
