@@ -35,7 +35,7 @@ export interface BenchOptions {
 export const BENCH_USAGE = `npm run bench -- [options]      (or: node dist/bench/run.js [options])
   --tiny            a few hundred tiles, one round: proves the benchmark works (npm test runs it)
   --rounds N        rounds of every method on every tile set (default 5)
-  --scale F         multiply the number of tiles per set (default 1: about 2 GB per set)
+  --scale F         multiply the number of tiles per set (default 1: 64000, 32000, 10000)
   --sizes LIST      tile sets to run, of 16k,64k,192k (default all)
   --methods LIST    of ${METHOD_IDS.join(',')} (default all)
   --dir DIR         tile sets and outputs (default /dev/shm/edgecam-bench, a tmpfs)
@@ -45,8 +45,8 @@ export const BENCH_USAGE = `npm run bench -- [options]      (or: node dist/bench
   --no-recovery     skip kill-algo, hot swap and round-trip measurements
   --profile         also record a perf profile of EdgeCam on 64k tiles (needs perf)`;
 
-/** Tiles per set at scale 1: about 2 GB each, several seconds for the slower methods. */
-const FULL_TILES: Record<string, number> = { '16k': 120_000, '64k': 32_000, '192k': 10_000 };
+/** Tiles per set at scale 1: 1-2 GB each; about 1.5 s for the C reference, 10 s for the slowest. */
+const FULL_TILES: Record<string, number> = { '16k': 64_000, '64k': 32_000, '192k': 10_000 };
 const TINY_TILES: Record<string, number> = { '16k': 300, '64k': 300, '192k': 200 };
 
 export class BenchUsageError extends Error {

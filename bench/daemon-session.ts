@@ -16,6 +16,8 @@ export interface DaemonSessionOptions {
   io: 'uring' | 'sync';
   /** Extra daemon arguments. */
   extra?: string[];
+  /** Flags for node itself, e.g. --perf-basic-prof. */
+  nodeFlags?: string[];
 }
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -39,6 +41,7 @@ export class DaemonSession {
     fs.mkdirSync(o.workDir, { recursive: true });
     const log = fs.openSync(logFile, 'w');
     const args = [
+      ...(o.nodeFlags ?? []),
       CLI,
       'daemon',
       '--socket',

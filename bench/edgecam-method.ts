@@ -39,6 +39,7 @@ export async function runEdgecamPass(
     straceFile?: string;
     /** Called with the daemon's and hosts' pids before feed; its result after the last tile. */
     observe?: (pids: number[]) => Promise<() => Promise<void>>;
+    nodeFlags?: string[];
   } = {},
 ): Promise<EdgecamPass> {
   const inDir = options.sample ? set.sampleDir : set.dir;
@@ -49,6 +50,7 @@ export async function runEdgecamPass(
     outDir,
     slotSize: slotSizeFor(set.fileBytes),
     io,
+    nodeFlags: options.nodeFlags,
   });
   try {
     const pids = daemon.pids();

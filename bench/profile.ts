@@ -49,10 +49,13 @@ async function perfRecord(pids: number[], dataFile: string): Promise<() => Promi
   });
   let stderr = '';
   perf.stderr.on('data', (chunk) => (stderr += chunk));
+  perf.once('error', (error) => (stderr += `${error.message} (apt-get install -y linux-perf)`));
   const exited = new Promise<void>((resolve) => perf.once('close', () => resolve()));
   // perf gives no sign that it is recording; a moment is enough on an idle daemon.
   await new Promise((resolve) => setTimeout(resolve, 300));
-  if (perf.exitCode !== null) throw new Error(`perf record failed: ${stderr.trim()}`);
+  if (perf.exitCode !== null || perf.pid === undefined) {
+    throw new Error(`perf record failed: ${stderr.trim()}`);
+  }
   return async () => {
     perf.kill('SIGINT');
     await exited;
@@ -70,12 +73,19 @@ export async function profileEdgecam(
   textFile: string,
 ): Promise<void> {
   const dataFile = `${workDir}/perf.data`;
+  let daemonPid = 0;
+  // --perf-basic-prof makes node write /tmp/perf-PID.map, which names JavaScript functions.
   const pass = await runEdgecamPass(set, 'uring', outDir, workDir, {
-    observe: (pids) => perfRecord(pids, dataFile),
+    nodeFlags: ['--perf-basic-prof'],
+    observe: (pids) => {
+      daemonPid = pids[0];
+      return perfRecord(pids, dataFile);
+    },
   });
 
   const byProcess = await perfReport(dataFile, 'comm', '--percent-limit 0.5');
   const bySymbol = await perfReport(dataFile, 'comm,dso,symbol', '--percent-limit 0.4');
+  const callers = await perfReport(dataFile, 'symbol', '--comms node --percent-limit 0.3');
   const f = pass.figures;
   fs.writeFileSync(
     textFile,
@@ -92,7 +102,11 @@ export async function profileEdgecam(
       'By thread name, library and symbol (entries of 0.4 % and more):',
       bySymbol,
       '',
+      'The daemon alone (node threads), by symbol, JavaScript functions named (JS:):',
+      callers,
+      '',
     ].join('\n'),
   );
   fs.rmSync(dataFile, { force: true });
+  fs.rmSync(`/tmp/perf-${daemonPid}.map`, { force: true });
 }

@@ -257,6 +257,20 @@ export function markdownReport(report: BenchReport, chartFile: string): string {
         `${fmt(r.syncOverUring, 2)} |`,
     );
   }
+  const counterRows = edgecamCounterRows(report);
+  if (counterRows.length) {
+    lines.push('');
+    lines.push(
+      "EdgeCam's own counters (from `status`, for each tile set's median pass): tiles per " +
+        'engine batch (reads and writes), io_uring_enter per tile, and p50 / p95 ms per stage.',
+    );
+    lines.push('');
+    lines.push(
+      '| tile set | method | tiles/batch | enters/tile | read | queue | execute | write |',
+    );
+    lines.push('|---|---|---|---|---|---|---|---|');
+    lines.push(...counterRows);
+  }
   if (report.aims) {
     lines.push('');
     lines.push('Aims at 64 KiB tiles (from the issue):');
@@ -333,4 +347,26 @@ export function markdownReport(report: BenchReport, chartFile: string): string {
   for (const method of report.methods) lines.push(`- ${method.label}: ${method.summary}.`);
   lines.push('');
   return lines.join('\n');
+}
+
+/** One table row per EdgeCam pass that had the median rate of its tile set and method. */
+function edgecamCounterRows(report: BenchReport): string[] {
+  const rows: string[] = [];
+  for (const s of report.summary) {
+    if (s.method !== 'edgecam' && s.method !== 'edgecam-sync') continue;
+    const passes = report.passes
+      .filter((p) => p.size === s.size && p.method === s.method && p.counters)
+      .sort((a, b) => a.tilesPerS - b.tilesPerS);
+    const pass = passes[(passes.length - 1) >> 1];
+    if (!pass) continue;
+    const c = pass.counters!;
+    const stage = (name: string) =>
+      c.stagesMs[name] ? `${fmt(c.stagesMs[name].p50)} / ${fmt(c.stagesMs[name].p95)}` : '-';
+    rows.push(
+      `| ${s.size} | ${METHODS[s.method].label} | ${fmt((2 * pass.tiles) / c.batches)} | ` +
+        `${fmt(c.entersPerTile)} | ${stage('read')} | ${stage('queue')} | ${stage('execute')} | ` +
+        `${stage('write')} |`,
+    );
+  }
+  return rows;
 }

@@ -206,7 +206,11 @@ async function main(argv: string[]): Promise<void> {
   if (o.profile) {
     const file = path.join(o.resultsDir, `profile-${recoverySet.size.name}.txt`);
     log(`profiling one EdgeCam pass into ${file}`);
-    await profileEdgecam(recoverySet, path.join(outRoot, 'profile'), workDir, file);
+    try {
+      await profileEdgecam(recoverySet, path.join(outRoot, 'profile'), workDir, file);
+    } catch (error) {
+      log(`no profile: ${(error as Error).message}`);
+    }
     fs.rmSync(path.join(outRoot, 'profile'), { recursive: true, force: true });
   }
 
