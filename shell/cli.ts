@@ -1,9 +1,9 @@
 // `edgecam`: the command line. Each subcommand loads only what it needs, so
 // `edgecam --help` and `edgecam exec status` start fast.
 
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 
-import { EdgecamError } from '../core/errors.js';
+import { EdgecamError, UsageError } from '../core/errors.js';
 import type { Session } from './session.js';
 
 const HELP = `edgecam: image tiles through io_uring and sandboxed WebAssembly plugins
@@ -85,6 +85,20 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** parseArgs, with an unknown or malformed option told the usual way (exit status 2). */
+function parseOptions<T extends ParseArgsConfig>(command: string, config: T) {
+  try {
+    return parseArgs({ ...config, allowPositionals: true });
+  } catch (error) {
+    throw new UsageError(
+      command,
+      'the options of `edgecam --help`',
+      (error as Error).message.split('.')[0],
+      'edgecam --help',
+    );
+  }
+}
+
 /** A token on the command line is visible to every user through `ps`; refuse it outright. */
 function refuseTokenInArgv(argv: string[]): void {
   const given = argv.find((word) => word === '--token' || word.startsWith('--token='));
@@ -99,11 +113,7 @@ function refuseTokenInArgv(argv: string[]): void {
 
 /** `edgecam` and `edgecam attach ADDRESS`: the interactive shell. */
 async function shellCommand(argv: string[], withAddress = false): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: ATTACH_OPTIONS,
-    allowPositionals: true,
-  });
+  const { values, positionals } = parseOptions('edgecam', { args: argv, options: ATTACH_OPTIONS });
   if (withAddress && positionals.length !== 1) {
     throw new EdgecamError(
       'USAGE',
@@ -192,10 +202,9 @@ function cancelOnSigint(): { signal: AbortSignal; dispose(): void } {
 const OFFLINE_WORDS = new Set(['help', 'echo', 'sleep', '?']);
 
 async function execCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseOptions('edgecam exec', {
     args: argv,
     options: ATTACH_OPTIONS,
-    allowPositionals: true,
   });
   const { splitWords } = await import('../core/commands.js');
   const words = positionals.length === 1 ? splitWords(positionals[0]) : positionals;
@@ -225,7 +234,7 @@ async function execCommand(argv: string[]): Promise<number> {
 }
 
 async function runCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseOptions('edgecam run', {
     args: argv,
     options: {
       ...ATTACH_OPTIONS,

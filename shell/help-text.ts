@@ -31,6 +31,7 @@ export function formatCommandHelp(word: string): string {
   const c = findShellCommand(word);
   if (!c) throw unknownCommand(word);
   const lines = [`usage: ${c.usage}`, `  ${c.summary}`];
+  if (c.note) lines.push(`  In the shell: ${c.note}.`);
   if (c.examples?.length) lines.push('examples:', ...c.examples.map((e) => `  ${e}`));
   return lines.join('\n');
 }

@@ -22,6 +22,8 @@ export interface ShellCommand {
   /** Tab sources for each argument position; the last one repeats. */
   complete?: CompletionSource[][];
   examples?: string[];
+  /** What the shell adds to a daemon word (a prompt, a confirmation); shown by `help COMMAND`. */
+  note?: string;
 }
 
 const STAGES = ['read', 'execute', 'write'] as const;
@@ -47,7 +49,7 @@ const DAEMON_WORDS: DaemonWord[] = [
     group: 'pipeline',
     complete: [['plugin'], []],
     examples: ['load box-blur 2', 'load hostile/loop-forever'],
-    note: 'with no PLUGIN, the shell offers the list to choose from',
+    note: 'with no PLUGIN, offers the plugins to choose from',
   },
   { name: 'reload-algo', group: 'pipeline' },
   {
@@ -55,7 +57,7 @@ const DAEMON_WORDS: DaemonWord[] = [
     group: 'pipeline',
     complete: [['path', ['--watch', '--force']], ['path']],
     examples: ['feed img_samples/in', 'feed --watch /srv/camera/tiles'],
-    note: 'relative paths are made absolute here first (on a UNIX socket)',
+    note: 'relative paths are made absolute first (when attached over a UNIX socket)',
   },
   { name: 'pause', group: 'pipeline' },
   { name: 'resume', group: 'pipeline' },
@@ -66,7 +68,7 @@ const DAEMON_WORDS: DaemonWord[] = [
     group: 'faults',
     complete: [['host', ['all', 'every', 'for']], [['every', 'for']]],
     examples: ['kill-algo', 'kill-algo all --yes', 'kill-algo every 2s for 10s'],
-    note: '`kill-algo all` asks first in the shell, unless --yes',
+    note: '`kill-algo all` asks for confirmation first, unless --yes is given',
   },
   {
     name: 'drop',
@@ -203,7 +205,8 @@ function presentDaemonWord(word: DaemonWord): ShellCommand {
   return {
     name: word.name,
     usage: spec?.usage ?? word.name,
-    summary: word.note ? `${summary}; ${word.note}` : summary,
+    summary,
+    note: word.note,
     group: word.group,
     runs: 'daemon',
     complete: word.complete,

@@ -116,12 +116,10 @@ function showDashboard(
   return new Promise<string>((resolve, reject) => {
     const cleanups: Array<() => void> = [];
     let finished = false;
-    const screen = blessed.screen({
+    const screen = createScreen({
       input,
       output,
       smartCSR: true,
-      // Box lines as Unicode, not the VT100 alternate character set, which
-      // terminals without a UTF-8 locale (or a multiplexer's capture) show as q and x.
       forceUnicode: true,
       title: 'edgecam watch',
       warnings: false,
@@ -207,6 +205,25 @@ function showDashboard(
     cleanups.push(feedDashboard(session, state, draw));
     draw();
   });
+}
+
+/**
+ * A blessed screen that draws box lines as Unicode.
+ *
+ * Rule: NCURSES_NO_UTF8_ACS=1 while the screen is created. Reason: blessed
+ * otherwise draws lines in the VT100 alternate character set, which a
+ * terminal (or tmux) not told the locale is UTF-8 shows as q and x; the
+ * charts need UTF-8 (braille dots) anyway. See ncurses(3X), NCURSES_NO_UTF8_ACS.
+ */
+function createScreen(options: object): Screen {
+  const previous = process.env.NCURSES_NO_UTF8_ACS;
+  process.env.NCURSES_NO_UTF8_ACS = '1';
+  try {
+    return blessed.screen(options);
+  } finally {
+    if (previous === undefined) delete process.env.NCURSES_NO_UTF8_ACS;
+    else process.env.NCURSES_NO_UTF8_ACS = previous;
+  }
 }
 
 /** Subscribes (or polls); returns the function that stops the feed. */
