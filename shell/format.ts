@@ -204,12 +204,14 @@ function formatFaultAdded(f: Record<string, any>): string {
     : f.stalled
       ? `stalled ${hosts!.join(', ')}`
       : '';
-  if (f.kind === 'kill-algo' && !f.everyMs) return `${did} (seed ${f.seed})`;
+  if (f.kind === 'kill-algo' && !f.everyMs) return did;
+  // The seed replays the same choices: show it unless the spec already says it.
+  const seed = /\bseed\b/.test(String(f.spec)) ? '' : `seed ${f.seed}, `;
   const ends =
     typeof f.expiresAt === 'number'
-      ? `, ends in ${((f.expiresAt - Date.now()) / 1000).toFixed(1)} s`
-      : ', until `faults clear`';
-  return `fault ${f.id} on: ${f.spec} (seed ${f.seed}${ends})${did ? `; ${did}` : ''}`;
+      ? `ends in ${((f.expiresAt - Date.now()) / 1000).toFixed(1)} s`
+      : 'until `faults clear`';
+  return `fault ${f.id} on: ${f.spec} (${seed}${ends})${did ? `; ${did}` : ''}`;
 }
 
 function formatGeneric(result: unknown): string {

@@ -35,16 +35,17 @@ export async function choosePlugin(
   );
 }
 
-/** Asks yes or no; Ctrl-C counts as no. */
+/** Asks yes or no (Enter takes `byDefault`); Ctrl-C counts as no. */
 export async function confirmAction(
   message: string,
   terminal: TerminalHandover,
   signal: AbortSignal,
+  byDefault = false,
 ): Promise<boolean> {
   const { confirm } = await import('@inquirer/prompts');
   try {
     return await ask('confirm', terminal, signal, (context) =>
-      confirm({ message, default: false }, context),
+      confirm({ message, default: byDefault }, context),
     );
   } catch (error) {
     if (error instanceof CancelledError) return false;

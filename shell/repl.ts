@@ -202,6 +202,7 @@ class Shell {
         `Reconnect to ${address}?`,
         this.terminal,
         new AbortController().signal,
+        true,
       );
       if (again) {
         try {

@@ -1,6 +1,9 @@
 // The operator shell in a real terminal (tmux) against a real daemon: the
 // prompt, Tab, wrong commands, Ctrl-C, watch, prompts, history, a lost
 // daemon, record and replay, and starting a daemon when none runs.
+//
+// docs/images/watch.png comes from the kill-and-drop test here:
+//   npx tsc -p . && EDGECAM_SCREENSHOT=docs/images/watch.png npx vitest run test/shell.test.ts -t kill
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -8,7 +11,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
+import sharp from 'sharp';
+
 import { ControlClient } from '../shell/control-client.js';
+import { ansiToSvg } from './helpers/ansi-svg.js';
 import { cleanup, CLI, startDaemon, type TestDaemon } from './helpers/daemon.js';
 import { writeTileGrid } from './helpers/tile-grid.js';
 import { openTerminal, tmuxSkipReason, type Terminal } from './helpers/tmux.js';
@@ -208,6 +214,68 @@ describe.skipIf(skip)('the operator shell in a terminal', { timeout: 40_000 }, (
     t.type('stat');
     t.press('Tab');
     await t.waitFor(`${PROMPT}status`);
+  });
+
+  it('shows a kill and a drop in watch as they happen, and clears them with c', async () => {
+    const own = await startDaemon();
+    try {
+      const tiles = path.join(own.dir, 'many');
+      writeTileGrid(tiles, 40, 50);
+      term = openTerminal([process.execPath, CLI, '--socket', own.socket], {
+        cwd: own.dir,
+        env: { HOME: home },
+        cols: 120,
+        rows: 36,
+      });
+      const t = term;
+      await t.waitFor(PROMPT);
+      // A slow execute stage keeps 2,000 tiles flowing for several seconds.
+      await run(
+        t,
+        'delay 400ms±100ms execute for 30s',
+        'fault 1 on: delay 400ms±100ms execute for 30s',
+      );
+      await run(t, 'feed many', 'fed 2000 tiles');
+
+      t.type('watch');
+      t.press('Enter');
+      await t.waitFor(/h2\s+\d+\s+ready/);
+      await t.waitFor(/fed 2000 = written [1-9]\d* \+/);
+      await new Promise((r) => setTimeout(r, 1500));
+
+      t.press('k');
+      await t.waitFor(/│k: kill-algo\s/);
+      await t.waitFor(/│ {3}killed h\d/);
+      await t.waitFor(/host-died: host h\d/);
+      t.press('d');
+      await t.waitFor('fault-on: drop 5% for 10s');
+      await t.waitFor(/faults {2}delay 400ms±100ms execute for 30s.*\n.*│ {9}drop 5% for 10s/);
+      await t.waitFor(/host restarts 1\b/);
+      await t.waitFor(/restarts\s+memory[\s\S]*h\d\s+\d+\s+ready\s+\d+\s+1\s/);
+
+      // Let the charts gather a few seconds of the faults before the picture.
+      await new Promise((r) => setTimeout(r, 3000));
+      const screenshot = process.env.EDGECAM_SCREENSHOT;
+      if (screenshot) {
+        const svg = ansiToSvg(
+          t.screenWithColours(),
+          120,
+          'edgecam> watch    (k: kill-algo, then d: drop 5% for 10s, during a 2,000-tile run)',
+        );
+        await sharp(Buffer.from(svg)).png().toFile(screenshot);
+      }
+
+      t.press('c');
+      await t.waitFor(/cleared 2 faults/);
+      await t.waitFor(/faults\s+none/);
+      t.press('q');
+      await t.waitFor(
+        /left watch after \d+ s: \d+ tiles written meanwhile, \d+ in all; host restarts 1/,
+      );
+      expect(t.alternateScreen()).toBe(false);
+    } finally {
+      cleanup(own);
+    }
   });
 
   it('offers the plugins, each with its summary, when load has no argument', async () => {

@@ -111,15 +111,18 @@ export class DashboardState {
       .filter(([, n]) => n > 0)
       .map(([kind, n]) => `${kind} ${n}`)
       .join(', ');
-    const faults = this.faults.map((f) => String(f.spec ?? f.kind)).join(', ');
+    const faults = this.faults.map((f) => String(f.spec ?? f.kind));
     const plugin = s.plugin ? [s.plugin.name, ...s.plugin.args].join(' ') : '-';
     const backlog = s.backlog.seconds === null ? '' : ` (${s.backlog.seconds} s)`;
     return [
       `fed ${t.fed} = written ${t.written} + quarantined ${t.quarantined} + in flight ${t.inFlight}`,
       `retries ${t.retries}   host restarts ${s.hostRestarts}   backlog ${s.backlog.tiles}${backlog}`,
       `errors  ${errors || 'none'}`,
-      `faults  ${faults || 'none'}`,
       `plugin  ${plugin}   daemon pid ${s.daemon?.pid ?? '-'}`,
+      // One fault a line, last, so that many faults run off the bottom, not off the side.
+      ...(faults.length
+        ? faults.map((f, i) => `${i === 0 ? 'faults ' : '       '} ${f}`)
+        : ['faults  none']),
     ];
   }
 }

@@ -57,7 +57,7 @@ const contrib = contribModule as {
 
 const INTERVAL_MS = 1000;
 
-const EVENTS_LABEL = ' events   keys: q back  k kill  d drop 5%  c clear  ? help ';
+const EVENTS_LABEL = ' events · keys q k d c, ? for help ';
 
 const HELP_TEXT = [
   'watch: the pipeline, live',
