@@ -105,8 +105,10 @@ function refuseTokenInArgv(argv: string[]): void {
   if (given) {
     throw new EdgecamError(
       'USAGE',
-      'Expected --token-file FILE or EDGECAM_TOKEN for the token but received --token on the command line',
-      'tokens on the command line show in `ps`; put it in a file (chmod 600) and pass --token-file FILE',
+      'Expected --token-file FILE or EDGECAM_TOKEN for the token ' +
+        'but received --token on the command line',
+      'tokens on the command line show in `ps`; ' +
+        'put it in a file (chmod 600) and pass --token-file FILE',
     );
   }
 }
@@ -118,7 +120,8 @@ async function shellCommand(argv: string[], withAddress = false): Promise<number
     throw new EdgecamError(
       'USAGE',
       `Expected one address for edgecam attach but received ${positionals.length}`,
-      'edgecam attach unix:/path/to/control.sock  or  edgecam attach tcp://127.0.0.1:7070 --token-file FILE',
+      'edgecam attach unix:/path/to/control.sock, ' +
+        'or edgecam attach tcp://127.0.0.1:7070 --token-file FILE',
     );
   }
   const { Session } = await import('./session.js');
@@ -142,7 +145,8 @@ async function shellCommand(argv: string[], withAddress = false): Promise<number
       const started = await startBackgroundDaemon(session, socket);
       banner.push(
         `no daemon was running on ${socket}, so one was started in the background`,
-        `  pid ${started.pid}, tiles written to ${started.outDir}, log ${started.log}; \`stop\` ends it`,
+        `  pid ${started.pid}, tiles written to ${started.outDir}, log ${started.log}; ` +
+          '`stop` ends it',
       );
     }
   }
@@ -170,7 +174,7 @@ async function attachTo(
   await session.attach(address, address.kind === 'tcp' ? readToken(tokenFile) : undefined);
 }
 
-/** Attaches for exec, run and status: --attach ADDRESS, else --socket PATH, else the default socket. */
+/** Attaches for exec, run and status: --attach ADDRESS, else --socket PATH, else the default. */
 async function attachForCommand(values: {
   socket?: string;
   attach?: string;
@@ -340,7 +344,8 @@ async function importCommand(argv: string[]): Promise<number> {
   for (const photo of positionals) {
     const result = await importPhoto(photo, outDir, { tile, gray: values.gray });
     console.log(
-      `${photo}: ${result.width}x${result.height} -> ${result.tiles} tiles (${result.cols}x${result.rows}) in ${outDir}`,
+      `${photo}: ${result.width}x${result.height} -> ${result.tiles} tiles ` +
+        `(${result.cols}x${result.rows}) in ${outDir}`,
     );
   }
   return 0;

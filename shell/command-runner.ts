@@ -190,7 +190,8 @@ export async function describeAttachment(
   const plugin = status.plugin
     ? `plugin ${[status.plugin.name, ...status.plugin.args].join(' ')}`
     : 'no plugin';
-  return `attached to ${ctx.session.label}: daemon pid ${status.daemon.pid}, ${plugin}, ${status.hosts.length} hosts, ${status.tiles.written} tiles written`;
+  const daemon = `daemon pid ${status.daemon.pid}, ${plugin}, ${status.hosts.length} hosts`;
+  return `attached to ${ctx.session.label}: ${daemon}, ${status.tiles.written} tiles written`;
 }
 
 async function choosePluginFor(ctx: CommandContext): Promise<string> {

@@ -74,7 +74,7 @@ export class Completer {
   }
 }
 
-/** Metric paths cut one level below what is typed: `t` gives `tiles.`, `tiles.` gives `tiles.fed`. */
+/** Metric paths cut one level below what is typed: `t` gives `tiles.`, then `tiles.fed`. */
 function nextSegments(paths: string[], current: string): string[] {
   const out = new Set<string>();
   for (const p of paths) {

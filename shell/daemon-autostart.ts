@@ -54,7 +54,8 @@ export async function startBackgroundDaemon(
       }
       if (Date.now() > until) {
         throw new SetupError(
-          `the daemon started for this shell (pid ${child.pid}) did not answer within ${START_TIMEOUT_MS / 1000} s`,
+          `the daemon started for this shell (pid ${child.pid}) did not answer ` +
+            `within ${START_TIMEOUT_MS / 1000} s`,
           `read ${log}`,
         );
       }

@@ -53,16 +53,28 @@ export function formatStatus(s: Status): string {
   return [
     `daemon   pid ${s.daemon.pid}, up ${s.daemon.uptimeS} s, ${s.daemon.socket}`,
     `plugin   ${plugin}`,
-    `tiles    fed ${t.fed} = written ${t.written} + quarantined ${t.quarantined} + in flight ${t.inFlight}; retries ${t.retries}`,
+    `tiles    ${balance(t)}; retries ${t.retries}`,
     `rate     in ${s.rates.inPerS.toFixed(1)}/s, out ${s.rates.outPerS.toFixed(1)}/s`,
     `backlog  ${s.backlog.tiles} tiles${backlogSeconds}`,
     `latency  (ms, since start)`,
     lat,
     `errors   ${errors || 'none'}; host restarts ${s.hostRestarts}`,
-    `io       ${s.io.io}: ${s.io.enters} io_uring_enter for ${s.io.submissions} submissions in ${s.io.batches} batches, ${s.io.entersPerTile} enters per tile`,
+    `io       ${s.io.io}: ${s.io.enters} io_uring_enter for ${s.io.submissions} submissions ` +
+      `in ${s.io.batches} batches, ${s.io.entersPerTile} enters per tile`,
     '',
     formatHosts(s.hosts),
   ].join('\n');
+}
+
+/** The balance that must always hold: fed = written + quarantined + in flight. */
+export function balance(t: {
+  fed: number;
+  written: number;
+  quarantined: number;
+  inFlight: number;
+}) {
+  const { fed, written, quarantined, inFlight } = t;
+  return `fed ${fed} = written ${written} + quarantined ${quarantined} + in flight ${inFlight}`;
 }
 
 function ms(value: number): string {
@@ -162,7 +174,9 @@ export function formatResult(cmd: string, result: unknown, args: string[] = []):
     case 'reload-algo':
       if (r?.plugin) {
         const hosts = Array.isArray(r.hosts) ? r.hosts.length : '?';
-        return `loaded ${[r.plugin, ...(r.args ?? [])].join(' ')} (compiled ${r.compiled}, sha256 ${String(r.sha256).slice(0, 12)}) on ${hosts} hosts; new tiles go to it`;
+        const plugin = [r.plugin, ...(r.args ?? [])].join(' ');
+        const how = `compiled ${r.compiled}, sha256 ${String(r.sha256).slice(0, 12)}`;
+        return `loaded ${plugin} (${how}) on ${hosts} hosts; new tiles go to it`;
       }
       break;
     case 'feed':
@@ -182,7 +196,7 @@ export function formatResult(cmd: string, result: unknown, args: string[] = []):
       break;
     case 'drain':
       if (typeof r?.fed === 'number') {
-        return `drained: fed ${r.fed} = written ${r.written} + quarantined ${r.quarantined} + in flight ${r.inFlight}`;
+        return `drained: ${balance(r as Status['tiles'])}`;
       }
       break;
     case 'stop':

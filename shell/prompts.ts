@@ -26,7 +26,7 @@ export async function choosePlugin(
     name: `${p.name.padEnd(width)}${p.summary}${p.name === current ? '  (running)' : ''}`,
     short: p.name,
     description: p.args.length
-      ? `arguments: ${p.args.map((a) => `${a.name} ${a.min}..${a.max}, default ${a.default}`).join('; ')}`
+      ? `arguments: ${p.args.map((a) => `${a.name} ${a.min}..${a.max} (${a.default})`).join('; ')}`
       : 'no arguments',
   }));
   const message = 'Load which plugin? (hot swap; tiles keep flowing)';

@@ -49,7 +49,7 @@ export class RecipeError extends EdgecamError {
   }
 }
 
-/** Nothing listens at the address: the one connection failure `edgecam` answers by starting a daemon. */
+/** Nothing listens there: the one failure that `edgecam` answers by starting a daemon. */
 export class NoDaemonError extends ConnectionError {
   constructor(message: string, hint?: string) {
     super(message, hint);

@@ -9,7 +9,7 @@ import { evaluate, parseCondition, show, type Condition } from './metric-conditi
 import { ExpectationError } from './shell-errors.js';
 import { findShellCommand } from './vocabulary.js';
 
-/** How often `wait` asks for status: often enough to feel immediate, rarely enough to cost nothing. */
+/** How often `wait` asks for status: soon enough to feel immediate, cheap enough to ignore. */
 const POLL_MS = 100;
 const DEFAULT_WITHIN_MS = 10_000;
 
@@ -69,7 +69,8 @@ export async function runWait(words: string[], ctx: CommandContext): Promise<Out
       }
       if (elapsed >= withinMs) throw timedOut(line, condition, first, last, elapsed);
       ctx.progress?.(
-        `waiting: ${verdict.seen}, want ${condition.op} ${condition.value} (${(elapsed / 1000).toFixed(1)} of ${formatDuration(withinMs)})`,
+        `waiting: ${verdict.seen}, want ${condition.op} ${condition.value} ` +
+          `(${(elapsed / 1000).toFixed(1)} of ${formatDuration(withinMs)})`,
       );
       await sleep(Math.min(POLL_MS, withinMs - elapsed), ctx.signal);
     }
@@ -100,7 +101,8 @@ function timedOut(
 ): ExpectationError {
   const seconds = (elapsedMs / 1000).toFixed(1);
   return new ExpectationError(
-    `${line} failed: not met after ${seconds} s; ${c.metric} was ${show(first)} at the start and ${show(last)} at the end`,
+    `${line} failed: not met after ${seconds} s; ` +
+      `${c.metric} was ${show(first)} at the start and ${show(last)} at the end`,
     { metric: c.metric, first, last, expected: `${c.op} ${c.value}`, elapsedMs },
   );
 }

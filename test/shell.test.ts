@@ -3,7 +3,8 @@
 // daemon, record and replay, and starting a daemon when none runs.
 //
 // docs/images/watch.png comes from the kill-and-drop test here:
-//   npx tsc -p . && EDGECAM_SCREENSHOT=docs/images/watch.png npx vitest run test/shell.test.ts -t kill
+//   npx tsc -p . &&
+//   EDGECAM_SCREENSHOT=docs/images/watch.png npx vitest run test/shell.test.ts -t kill
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -106,9 +107,13 @@ describe.skipIf(skip)('the operator shell in a terminal', { timeout: 40_000 }, (
     const screen = await run(t, 'status', /tiles\s+fed \d+ = written \d+/);
     expect(screen).toMatch(/id\s+pid\s+state\s+plugin\s+tiles/);
     expect(screen).toMatch(/h1\s+\d+\s+ready\s+grayscale/);
+
+    t.press('C-d');
+    for (let i = 0; i < 100 && !t.exited(); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(t.exited()).toBe(true);
   });
 
-  it('completes command names, plugin names, metric paths, host ids and paths with Tab', async () => {
+  it('completes commands, plugins, metric paths, host ids and paths with Tab', async () => {
     const t = openShell();
     await t.waitFor(PROMPT);
 
@@ -176,7 +181,7 @@ describe.skipIf(skip)('the operator shell in a terminal', { timeout: 40_000 }, (
     expect(screen).toMatch(/wait cancelled\n.*edgecam> echo still here\nstill here/);
   });
 
-  it('draws watch full screen, shows its help, redraws on resize and restores the terminal on q', async () => {
+  it('draws watch full screen, with help and resizing; q restores the terminal', async () => {
     await daemon.request('feed', daemon.inDir);
     const t = openShell([], {}, 110, 34);
     await t.waitFor(PROMPT);
@@ -295,7 +300,7 @@ describe.skipIf(skip)('the operator shell in a terminal', { timeout: 40_000 }, (
     await run(t, 'load grayscale', /loaded grayscale/);
   });
 
-  it('asks before kill-algo all, and a no kills nothing', async () => {
+  it('asks before kill-algo all: a no kills nothing, --yes asks nothing', async () => {
     const before = (await daemon.request('status')).hostRestarts;
     const t = openShell();
     await t.waitFor(PROMPT);
@@ -307,6 +312,15 @@ describe.skipIf(skip)('the operator shell in a terminal', { timeout: 40_000 }, (
     t.press('Enter');
     await t.waitFor('no host killed');
     expect((await daemon.request('status')).hostRestarts).toBe(before);
+
+    // --yes on the line: no question.
+    await run(t, 'kill-algo all --yes', /^killed h1, h2$/m);
+    await run(
+      t,
+      `wait hostRestarts >= ${before + 2} within 20s`,
+      `ok  wait hostRestarts >= ${before + 2}`,
+    );
+    expect(t.screen()).not.toMatch(/Kill all 2 algorithm hosts\?[\s\S]*Kill all 2/);
   });
 
   it('keeps history between sessions, but never a line that holds a token', async () => {
@@ -413,7 +427,7 @@ describe.skipIf(skip)('the operator shell in a terminal', { timeout: 40_000 }, (
     }
   });
 
-  it('attaches to a TCP daemon with a token file, names it in the prompt, and switches with attach', async () => {
+  it('attaches over TCP with a token file, shown in the prompt; attach switches', async () => {
     const tokenFile = path.join(home, 'token');
     fs.writeFileSync(tokenFile, 'tcp-shell-token-0123456789\n', { mode: 0o600 });
     const remote = await startDaemon(['--hosts', '1', '--listen', '0', '--token-file', tokenFile]);

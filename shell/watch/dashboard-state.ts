@@ -2,6 +2,8 @@
 // minute of rates, latencies and backlog, the latest status, and the event
 // log. A resize redraws everything from here.
 
+import { balance } from '../format.js';
+
 /** Points kept per series: one a second, a minute of history. */
 export const HISTORY_POINTS = 60;
 
@@ -115,8 +117,9 @@ export class DashboardState {
     const plugin = s.plugin ? [s.plugin.name, ...s.plugin.args].join(' ') : '-';
     const backlog = s.backlog.seconds === null ? '' : ` (${s.backlog.seconds} s)`;
     return [
-      `fed ${t.fed} = written ${t.written} + quarantined ${t.quarantined} + in flight ${t.inFlight}`,
-      `retries ${t.retries}   host restarts ${s.hostRestarts}   backlog ${s.backlog.tiles}${backlog}`,
+      balance(t),
+      `retries ${t.retries}   host restarts ${s.hostRestarts}   ` +
+        `backlog ${s.backlog.tiles}${backlog}`,
       `errors  ${errors || 'none'}`,
       `plugin  ${plugin}   daemon pid ${s.daemon?.pid ?? '-'}`,
       // One fault a line, last, so that many faults run off the bottom, not off the side.

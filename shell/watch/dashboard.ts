@@ -103,7 +103,9 @@ export async function runDashboard(
   const last = state.status ?? first;
   const seconds = Math.round((Date.now() - started) / 1000);
   const written = last.tiles.written - first.tiles.written;
-  return `left watch after ${seconds} s${leftBecause ? ` (${leftBecause})` : ''}: ${written} tiles written meanwhile, ${last.tiles.written} in all; host restarts ${last.hostRestarts}`;
+  const why = leftBecause ? ` (${leftBecause})` : '';
+  const figures = `${written} tiles written meanwhile, ${last.tiles.written} in all`;
+  return `left watch after ${seconds} s${why}: ${figures}; host restarts ${last.hostRestarts}`;
 }
 
 function showDashboard(

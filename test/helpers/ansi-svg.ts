@@ -89,7 +89,8 @@ export function ansiToSvg(capture: string, cols: number, title: string): string 
   const top = MARGIN + LINE_HEIGHT + 8;
   const height = Math.ceil(top + lines.length * LINE_HEIGHT + MARGIN);
   const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="DejaVu Sans Mono, monospace" font-size="${FONT_SIZE}">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" ` +
+      `font-family="DejaVu Sans Mono, monospace" font-size="${FONT_SIZE}">`,
     `<rect width="100%" height="100%" fill="${BACKGROUND}"/>`,
     `<text x="${MARGIN}" y="${MARGIN + FONT_SIZE}" fill="#888888">${escapeXml(title)}</text>`,
   ];
@@ -119,7 +120,8 @@ export function ansiToSvg(capture: string, cols: number, title: string): string 
           if (!piece[0].trim()) continue;
           const at = (x + [...run.slice(0, piece.index)].length * CELL_WIDTH).toFixed(1);
           parts.push(
-            `<text x="${at}" y="${baseline}" fill="${fg}"${weight} xml:space="preserve">${escapeXml(piece[0])}</text>`,
+            `<text x="${at}" y="${baseline}" fill="${fg}"${weight} xml:space="preserve">` +
+              `${escapeXml(piece[0])}</text>`,
           );
         }
       }

@@ -57,7 +57,8 @@ export function openTerminal(command: string[], options: TerminalOptions = {}): 
 
   const env = { LANG: 'C.UTF-8', TERM: 'xterm-256color', ...options.env };
   const exports = Object.entries(env).map(([k, v]) => `${k}=${quote(v)}`);
-  const shellLine = `cd ${quote(options.cwd ?? process.cwd())} && exec env ${exports.join(' ')} ${command.map(quote).join(' ')}`;
+  const cd = `cd ${quote(options.cwd ?? process.cwd())}`;
+  const shellLine = `${cd} && exec env ${exports.join(' ')} ${command.map(quote).join(' ')}`;
   tmux(
     'new-session',
     '-d',
