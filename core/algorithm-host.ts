@@ -51,6 +51,8 @@ export class AlgorithmHost extends EventEmitter<HostEvents> {
   fromCache = false;
   loadUs = 0;
   fatal?: string;
+  /** Set when an operator's fault killed or stopped it: its death is no crash. */
+  killedOnPurpose = false;
   /** When the host this one replaces died; cleared at this host's first written tile. */
   recoveryFrom?: number;
   /** Tile ids sent to the host and not yet answered, with the time sent. */

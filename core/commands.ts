@@ -54,8 +54,8 @@ export const DAEMON_COMMANDS: CommandSpec[] = [
   },
   {
     name: 'faults',
-    usage: 'faults [clear]',
-    summary: 'list the active faults, or remove them all',
+    usage: 'faults [clear [ID]]',
+    summary: 'list the active faults, or remove them all (or one)',
   },
   {
     name: 'quarantine',

@@ -29,6 +29,8 @@ export class ControlServer {
   private readonly server: net.Server;
   private tcpServer?: net.Server;
   private tokenDigest?: Buffer;
+  /** True once this server made the socket file; only then may close() remove it. */
+  private owned = false;
   private readonly sockets = new Set<net.Socket>();
   private nextClient = 1;
 
@@ -45,7 +47,7 @@ export class ControlServer {
     await fs.promises.mkdir(dir, { recursive: true, mode: 0o700 });
     // mkdir leaves an existing folder's mode alone; the folder must be ours alone.
     await fs.promises.chmod(dir, 0o700);
-    await removeStaleSocket(this.socketPath);
+    await claimSocketPath(this.socketPath);
 
     // Rule: the socket is created 0600 rather than chmod-ed after listen.
     // Reason: between bind and chmod another user could connect.
@@ -61,6 +63,7 @@ export class ControlServer {
     } finally {
       process.umask(previous);
     }
+    this.owned = true;
   }
 
   /**
@@ -86,7 +89,8 @@ export class ControlServer {
       new Promise<void>((resolve) => this.server.close(() => resolve())),
       tcp ? new Promise<void>((resolve) => tcp.close(() => resolve())) : undefined,
     ]);
-    await fs.promises.rm(this.socketPath, { force: true });
+    if (this.owned) await fs.promises.rm(this.socketPath, { force: true });
+    this.owned = false;
   }
 
   private accept(socket: net.Socket, trusted: boolean): void {
@@ -186,8 +190,11 @@ export class ControlServer {
     if (text.length === 0) return;
 
     let request: Request;
+    let id: unknown;
     try {
-      request = parseRequest(JSON.parse(text));
+      const value: unknown = JSON.parse(text);
+      id = (value as { id?: unknown } | null)?.id;
+      request = parseRequest(value);
     } catch (error) {
       const record =
         error instanceof EdgecamError
@@ -197,7 +204,9 @@ export class ControlServer {
               message: `request is not valid JSON: ${(error as Error).message}`,
               hint: 'send one JSON object per line, e.g. {"cmd":"status"}',
             };
-      client.send({ ok: false, error: record });
+      // Echo a usable id even on a refused request, so clients matching by id never hang.
+      const echo = typeof id === 'number' || typeof id === 'string' ? { id } : {};
+      client.send({ ...echo, ok: false, error: record });
       return;
     }
 
@@ -216,8 +225,12 @@ export class ControlServer {
   }
 }
 
-/** A socket file left by a daemon that died is removed; a live daemon's is not. */
-async function removeStaleSocket(socketPath: string): Promise<void> {
+/**
+ * Makes sure the socket path is free: a socket file left by a daemon that
+ * died is removed; a live daemon's is refused with DAEMON_RUNNING (and left
+ * alone). Call it before starting anything else.
+ */
+export async function claimSocketPath(socketPath: string): Promise<void> {
   if (!fs.existsSync(socketPath)) return;
   const alive = await new Promise<boolean>((resolve) => {
     const probe = net.connect(socketPath);

@@ -4,9 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { UsageError } from './errors.js';
+import { EdgecamError, UsageError } from './errors.js';
 import type { TileFormat } from './native.js';
-import { defaultModuleCacheDir, defaultSocketPath } from './paths.js';
+import { defaultModuleCacheDir, defaultSocketPath, REPO_ROOT } from './paths.js';
 
 export interface DaemonOptions {
   inDir?: string;
@@ -33,7 +33,7 @@ export interface DaemonOptions {
 
 export const DAEMON_USAGE = `edgecam daemon [options]
   --in DIR            feed every tile in DIR at start
-  --out DIR           where processed tiles go (default: img_samples/out)
+  --out DIR           where processed tiles go (default: img_samples/out in the repository)
   --quarantine DIR    where failed tiles and their records go (default: beside --out)
   --plugin NAME       plugin to start with (default: grayscale)
   --args A,B          the plugin's numeric arguments
@@ -94,15 +94,14 @@ export function parseDaemonOptions(argv: string[]): DaemonOptions {
         '--token',
       );
     }
-    throw new UsageError(
-      'edgecam daemon',
-      'known options',
+    throw new EdgecamError(
+      'USAGE',
       (error as Error).message,
-      'edgecam daemon --help',
+      'edgecam daemon --help lists the options',
     );
   }
 
-  const outDir = path.resolve(values.out ?? 'img_samples/out');
+  const outDir = values.out ? path.resolve(values.out) : path.join(REPO_ROOT, 'img_samples', 'out');
   return {
     inDir: values.in ? path.resolve(values.in) : undefined,
     outDir,

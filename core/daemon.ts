@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { DAEMON_COMMANDS, findCommand, type Request } from './commands.js';
-import { ControlServer, type ControlClient } from './control-server.js';
+import { claimSocketPath, ControlServer, type ControlClient } from './control-server.js';
 import type { DaemonOptions } from './daemon-options.js';
 import { EdgecamError, SetupError, UsageError } from './errors.js';
 import { FaultInjector, type FaultKind, type HostActions } from './faults.js';
@@ -75,6 +75,9 @@ export class Daemon {
       throw new SetupError(`the algorithm host is not built (${HOST_PATH})`, 'npm run setup');
     }
     const token = o.listen ? readToken(o.tokenFile) : undefined;
+    // Refuse early, before any host starts, if another daemon owns the socket.
+    await fs.promises.mkdir(path.dirname(o.socket), { recursive: true, mode: 0o700 });
+    await claimSocketPath(o.socket);
     const native = loadNative();
     await fs.promises.mkdir(o.outDir, { recursive: true });
     this.removeTempFiles();
@@ -133,7 +136,11 @@ export class Daemon {
       throw error;
     }
 
-    this.logger.info('daemon-started', `listening on ${o.socket}`, {
+    const also = [
+      this.listening.tcpPort && `tcp ${o.listen!.host}:${this.listening.tcpPort}`,
+      this.listening.httpPort && `http://${o.http!.host}:${this.listening.httpPort}/metrics`,
+    ].filter(Boolean);
+    this.logger.info('daemon-started', `listening on ${[o.socket, ...also].join(', ')}`, {
       pid: process.pid,
       socket: o.socket,
       hosts: o.hosts,
@@ -197,8 +204,12 @@ export class Daemon {
       case 'stall':
         return this.faults.add(cmd as FaultKind, args);
       case 'faults':
-        if (args[0] === 'clear') return { cleared: this.faults.clear() };
-        if (args.length) throw usage('faults', 'nothing or `clear`', args.join(' '));
+        if (args[0] === 'clear' && args.length <= 2) {
+          return {
+            cleared: this.faults.clear(args[1] === undefined ? undefined : Number(args[1])),
+          };
+        }
+        if (args.length) throw usage('faults', 'nothing, `clear` or `clear ID`', args.join(' '));
         return this.faults.list();
       case 'quarantine':
         return this.quarantine(args);
@@ -322,6 +333,10 @@ export class Daemon {
     }
     const result = this.pipeline.feed(files, force);
     this.logger.info('tiles-fed', `${result.accepted} tiles fed`, { ...result, paths });
+    const hint =
+      result.skipped > 0
+        ? `${result.skipped} skipped: their outputs are already written and newer; feed --force redoes them`
+        : undefined;
     if (result.conflicts.length) {
       this.logger.warn(
         'feed-conflict',
@@ -331,7 +346,7 @@ export class Daemon {
         },
       );
     }
-    return { ...result, files: files.length };
+    return { ...result, files: files.length, ...(hint ? { hint } : {}) };
   }
 
   private async quarantine(args: string[]): Promise<unknown> {
@@ -355,13 +370,27 @@ export class Daemon {
     return { retried: this.retry(chosen) };
   }
 
-  /** Feeds quarantined tiles again, from their source if it is still there. */
+  /**
+   * Feeds quarantined tiles again and clears their records: from the
+   * original file if it is still there (the copy is deleted), else from the
+   * copy, moved to .retry/ and deleted once the tile is written.
+   */
   private retry(records: QuarantineRecord[]): number {
+    const dir = this.options.quarantineDir;
     const files: string[] = [];
     for (const record of records) {
-      const copy = path.join(this.options.quarantineDir, record.tile);
-      files.push(fs.existsSync(record.source) ? record.source : copy);
-      fs.rmSync(path.join(this.options.quarantineDir, `${record.tile}.json`), { force: true });
+      const copy = path.join(dir, record.tile);
+      if (fs.existsSync(record.source)) {
+        files.push(record.source);
+        fs.rmSync(copy, { force: true });
+      } else if (fs.existsSync(copy)) {
+        const retrying = path.join(dir, '.retry', record.tile);
+        fs.mkdirSync(path.dirname(retrying), { recursive: true });
+        fs.renameSync(copy, retrying);
+        files.push(retrying);
+        this.pipeline.removeWhenWritten(retrying);
+      }
+      fs.rmSync(path.join(dir, `${record.tile}.json`), { force: true });
     }
     return this.pipeline.feed(files, true).accepted;
   }
@@ -397,8 +426,10 @@ export class Daemon {
       const hosts = (this.pool.current?.hosts ?? []).filter((h) => h.state === 'ready');
       if (target === 'all') return hosts;
       if (target === undefined) {
-        const busiest = [...hosts].sort((a, b) => b.inFlight.size - a.inFlight.size)[0];
-        return busiest ? [busiest] : [];
+        // The busiest; among equals a random one, so an idle pool is not always h1.
+        const most = Math.max(...hosts.map((h) => h.inFlight.size));
+        const busiest = hosts.filter((h) => h.inFlight.size === most);
+        return busiest.length ? [busiest[Math.floor(Math.random() * busiest.length)]] : [];
       }
       const host = hosts.find((h) => h.id === target);
       if (!host) {
@@ -410,11 +441,13 @@ export class Daemon {
     return {
       kill: (target) =>
         find(target, 'kill-algo').map((h) => {
+          h.killedOnPurpose = true;
           h.kill('SIGKILL');
           return h.id;
         }),
       stop: (target) =>
         find(target, 'stall').map((h) => {
+          h.killedOnPurpose = true;
           h.kill('SIGSTOP');
           return h.id;
         }),
@@ -491,7 +524,8 @@ export class Daemon {
       ),
       backlog: {
         tiles: p.backlog,
-        seconds: outRate > 0 ? round3(p.backlog / outRate) : p.backlog > 0 ? null : 0,
+        seconds:
+          outRate > 0 ? Math.round((10 * p.backlog) / outRate) / 10 : p.backlog > 0 ? null : 0,
         freeSlots: p.freeSlotCount,
         slots: this.options.slots,
       },
@@ -540,7 +574,22 @@ export class Daemon {
         'edgecam_hosts',
         'Algorithm hosts of the current plugin.',
         this.pool.current?.hosts.length ?? 0,
+      )
+      .gauge(
+        'edgecam_crash_loop',
+        '1 while hosts keep dying without doing work.',
+        this.pool.crashLoop ? 1 : 0,
       );
+    for (const host of this.pool.current?.hosts ?? []) {
+      const labels = { host: host.id };
+      text.counter('edgecam_host_tiles_total', 'Tiles answered, by host seat.', host.tiles, labels);
+      text.counter(
+        'edgecam_host_seat_restarts_total',
+        'Restarts, by host seat.',
+        this.pool.restartsOf(host),
+        labels,
+      );
+    }
     const outRate = p.rateOut.perSecond();
     text.gauge(
       'edgecam_backlog_seconds',
@@ -583,16 +632,21 @@ export function listTiles(dir: string): string[] {
 
 function readToken(file: string | undefined): string {
   const token = file ? firstLine(file) : process.env.EDGECAM_TOKEN;
+  if (file && !token) {
+    throw new EdgecamError('TOKEN_FILE', `the token file ${file} is empty`, TOKEN_HINT);
+  }
   if (!token || token.length < 16) {
     throw new UsageError(
       '--listen',
       'a token of at least 16 characters in --token-file FILE or $EDGECAM_TOKEN',
       token ? `${token.length} characters` : 'none',
-      'head -c 24 /dev/urandom | base64 > token && chmod 600 token',
+      TOKEN_HINT,
     );
   }
   return token;
 }
+
+const TOKEN_HINT = 'make one: head -c 24 /dev/urandom | base64 > token && chmod 600 token';
 
 function firstLine(file: string): string {
   try {

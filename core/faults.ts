@@ -60,7 +60,8 @@ export class FaultInjector {
   ) {}
 
   add(kind: FaultKind, words: string[]): Fault & { killed?: string[]; stalled?: string[] } {
-    const fault = parseFault(kind, words, this.nextId++);
+    const fault = parseFault(kind, words, this.nextId);
+    this.nextId++;
     const result: Fault & { killed?: string[]; stalled?: string[] } = fault;
 
     if (kind === 'kill-algo') {
@@ -100,10 +101,14 @@ export class FaultInjector {
     }));
   }
 
-  /** Removes every fault at once; never waits for the pipeline. */
-  clear(): number {
-    const ids = [...this.faults.keys()];
-    for (const id of ids) this.remove(id, 'cleared');
+  /** Removes every fault (or the one with this id) at once; never waits for the pipeline. */
+  clear(id?: number): number {
+    if (id !== undefined && !this.faults.has(id)) {
+      const active = [...this.faults.keys()].join(', ') || 'none';
+      throw new UsageError('faults clear', `the id of an active fault (${active})`, id);
+    }
+    const ids = id === undefined ? [...this.faults.keys()] : [id];
+    for (const each of ids) this.remove(each, 'cleared');
     return ids.length;
   }
 
@@ -191,10 +196,16 @@ export function parseFault(kind: FaultKind, words: string[], id: number): Fault 
           undefined,
           usage,
         );
-      if (word === 'for') fault.expiresAt = Date.now() + parseDuration(value, `${kind} for`, usage);
-      else if (word === 'every') {
+      if (word === 'for') {
+        const ms = parseDuration(value, `${kind} for`, usage);
+        if (ms <= 0) throw new UsageError(`${kind} for`, 'a duration above zero', value, usage);
+        fault.expiresAt = Date.now() + ms;
+      } else if (word === 'every') {
         if (kind !== 'kill-algo') throw new UsageError(kind, 'no `every`', word, usage);
-        fault.everyMs = Math.max(10, parseDuration(value, 'kill-algo every', usage));
+        fault.everyMs = parseDuration(value, 'kill-algo every', usage);
+        if (fault.everyMs < 10) {
+          throw new UsageError('kill-algo every', 'a period of at least 10ms', value, usage);
+        }
       } else {
         const seed = Number(value);
         if (!Number.isInteger(seed) || seed < 0)
@@ -210,8 +221,9 @@ export function parseFault(kind: FaultKind, words: string[], id: number): Fault 
   switch (kind) {
     case 'drop': {
       const match = /^(\d+(?:\.\d+)?)%$/.exec(rest[0] ?? '');
-      if (!match || Number(match[1]) > 100)
-        throw new UsageError('drop', 'a percentage like 5%', rest[0], usage);
+      if (!match || Number(match[1]) > 100) {
+        throw new UsageError('drop', 'a percentage from 0% to 100%, like 5%', rest[0], usage);
+      }
       fault.percent = Number(match[1]);
       fault.stage = stageOf(rest[1], ['read', 'execute', 'write'], 'drop', usage);
       if (rest.length > 2)
@@ -229,6 +241,13 @@ export function parseFault(kind: FaultKind, words: string[], id: number): Fault 
       break;
     }
     case 'kill-algo':
+      if (fault.expiresAt && !fault.everyMs) {
+        const expected = '`every DURATION` with it (one kill has nothing to expire)';
+        throw new UsageError('kill-algo for', expected, 'for', usage);
+      }
+      if (rest.length > 1) throw new UsageError(kind, 'at most one host', rest.join(' '), usage);
+      fault.target = rest[0];
+      break;
     case 'stall':
       if (rest.length > 1) throw new UsageError(kind, 'at most one host', rest.join(' '), usage);
       fault.target = rest[0];

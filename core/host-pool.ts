@@ -41,7 +41,6 @@ const CRASH_LIMIT = 5;
 export class HostPool extends EventEmitter<PoolEvents> {
   current?: Generation;
   restarts = 0;
-  crashLoop = false;
   /** From a host's death to its replacement's READY. */
   readonly restartLatency = new LatencyHistogram();
   private readonly retiring = new Set<AlgorithmHost>();
@@ -56,6 +55,13 @@ export class HostPool extends EventEmitter<PoolEvents> {
 
   constructor(private readonly options: HostPoolOptions) {
     super();
+  }
+
+  /** True while more than CRASH_LIMIT hosts died without doing work in the last window. */
+  get crashLoop(): boolean {
+    const since = Date.now() - CRASH_WINDOW_MS;
+    while (this.recentCrashes.length && this.recentCrashes[0] < since) this.recentCrashes.shift();
+    return this.recentCrashes.length > CRASH_LIMIT;
   }
 
   /** Starts hosts for `plugin`; resolves when all are warm, or rejects and kills them. */
@@ -162,17 +168,12 @@ export class HostPool extends EventEmitter<PoolEvents> {
    * restart loop would only make louder.
    */
   private scheduleRestart(dead: AlgorithmHost, generation: Generation, diedAt: number): void {
-    const healthy = dead.tiles > 0;
+    const healthy = dead.tiles > 0 || dead.killedOnPurpose;
     const streak = healthy ? 0 : (this.failStreak.get(dead.id) ?? 0) + 1;
     this.failStreak.set(dead.id, streak);
 
-    const now = Date.now();
-    if (!healthy) this.recentCrashes.push(now);
-    while (this.recentCrashes.length && this.recentCrashes[0] < now - CRASH_WINDOW_MS) {
-      this.recentCrashes.shift();
-    }
     const wasLooping = this.crashLoop;
-    this.crashLoop = this.recentCrashes.length > CRASH_LIMIT;
+    if (!healthy) this.recentCrashes.push(Date.now());
     if (this.crashLoop && !wasLooping) {
       this.options.logger.error(
         'crash-loop',
@@ -211,11 +212,6 @@ export class HostPool extends EventEmitter<PoolEvents> {
           loadUs: replacement.loadUs,
         },
       );
-      const now = Date.now();
-      while (this.recentCrashes.length && this.recentCrashes[0] < now - CRASH_WINDOW_MS) {
-        this.recentCrashes.shift();
-      }
-      if (this.recentCrashes.length <= CRASH_LIMIT) this.crashLoop = false;
       this.emit('restart', replacement);
     } catch (error) {
       this.options.logger.error('host-restart-failed', (error as Error).message, { host: dead.id });

@@ -99,6 +99,8 @@ export class Pipeline {
   private readonly waiting = new Set<Tile>();
   private readonly bySource = new Set<string>();
   private readonly byOutput = new Map<string, string>();
+  /** Sources deleted once their tile is written (quarantine copies being retried). */
+  private readonly transient = new Set<string>();
   private readonly tokens = new Map<Tile, number>();
   private nextTileId = 1;
   private nextRunId = 1;
@@ -201,6 +203,18 @@ export class Pipeline {
 
   get freeSlotCount(): number {
     return this.freeSlots.length;
+  }
+
+  removeWhenWritten(source: string): void {
+    this.transient.add(path.resolve(source));
+  }
+
+  private removeRetryCopy(file: string): void {
+    fs.promises
+      .rm(file, { force: true })
+      .catch((error: Error) =>
+        this.logger.warn('retry-copy-left', `could not delete ${file}: ${error.message}`, { file }),
+      );
   }
 
   setPaused(paused: boolean): void {
@@ -359,7 +373,10 @@ export class Pipeline {
 
     if (message.outcome !== 'ok') {
       const plugin = `${generation.plugin.name}@${generation.plugin.sha256.slice(0, 12)}`;
-      this.fail(tile, message.outcome, describeOutcome(message), false, host.id, plugin);
+      // Refused parameters or a refused tile description fail the same way every time.
+      const final =
+        message.outcome === 'bad-input' || (message.outcome === 'plugin' && message.detail === 1);
+      this.fail(tile, message.outcome, describeOutcome(message), final, host.id, plugin);
     } else {
       this.after('execute', tile, token, () => {
         this.record('execute', performance.now() - tile.executedAt);
@@ -459,6 +476,7 @@ export class Pipeline {
       this.finish(tile);
       this.written++;
       done++;
+      if (this.transient.delete(tile.source)) this.removeRetryCopy(tile.source);
     });
     this.rateOut.add(done);
     this.schedulePump();
@@ -635,6 +653,13 @@ function engineFailure(
   };
 }
 
+/** The return codes of algos/edgecam_plugin.h. */
+const PLUGIN_ERRORS: Record<number, string> = {
+  1: 'EDGECAM_ERR_PARAMS (it refuses this geometry or these arguments)',
+  2: 'EDGECAM_ERR_NOMEM (an allocation was refused)',
+  3: 'EDGECAM_ERR_DENIED (a resource, such as a file, was refused)',
+};
+
 function describeOutcome(message: DoneMessage): string {
   switch (message.outcome) {
     case 'timeout':
@@ -646,7 +671,7 @@ function describeOutcome(message: DoneMessage): string {
         ? 'the plugin exited'
         : `the plugin trapped: ${trapName(message.detail)}`;
     case 'plugin':
-      return `the plugin returned error ${message.detail}`;
+      return `the plugin returned ${PLUGIN_ERRORS[message.detail] ?? `its own error ${message.detail}`}`;
     case 'bad-input':
       return `the host refused the tile description (detail ${message.detail})`;
     default:

@@ -16,6 +16,8 @@ const run = promisify(execFile);
 
 export interface CatalogArg {
   name: string;
+  /** The plugin refuses fractions (EDGECAM_ERR_PARAMS), so `load` does too. */
+  integer?: boolean;
   default: number;
   min: number;
   max: number;
@@ -68,9 +70,18 @@ export class PluginStore {
     const entry = this.catalog.find((e) => e.name === nameOrPath);
     if (entry) return { name: entry.name, path: path.join(this.pluginDir, entry.file), entry };
 
-    const candidates = nameOrPath.endsWith('.wasm')
-      ? [path.resolve(nameOrPath)]
-      : [path.join(this.pluginDir, `${nameOrPath}.wasm`)];
+    const isPath = /^(\/|\.\.?\/)/.test(nameOrPath) || fs.existsSync(nameOrPath);
+    if (isPath && !nameOrPath.endsWith('.wasm')) {
+      throw new PluginError(
+        'NOT_WASM',
+        `${nameOrPath} is not a .wasm file`,
+        'compile the plugin to WebAssembly first (see docs/plugins.md), then load the .wasm',
+      );
+    }
+    const candidates =
+      isPath || nameOrPath.endsWith('.wasm')
+        ? [path.resolve(nameOrPath)]
+        : [path.join(this.pluginDir, `${nameOrPath}.wasm`)];
     for (const candidate of candidates) {
       if (fs.existsSync(candidate)) {
         return { name: path.basename(candidate, '.wasm'), path: candidate };
@@ -88,14 +99,24 @@ export class PluginStore {
   checkArgs(name: string, args: number[], entry?: CatalogEntry): number[] {
     if (args.length > 8) throw new UsageError('plugin arguments', 'at most 8 numbers', args);
     if (!entry) return args;
+    const usage = ['load', name, ...entry.args.map((a) => `[${a.name}]`)].join(' ');
+    if (entry.args.length === 0 && args.length > 0) {
+      throw new UsageError(`${name}'s arguments`, 'none (it takes no arguments)', args, usage);
+    }
     if (args.length > entry.args.length) {
-      const usage = `load ${name} ${entry.args.map((a) => `[${a.name}]`).join(' ')}`;
       throw new UsageError(`${name}'s arguments`, `at most ${entry.args.length}`, args, usage);
     }
     return entry.args.map((spec, i) => {
       const value = args[i] ?? spec.default;
-      if (!Number.isFinite(value) || value < spec.min || value > spec.max) {
-        throw new UsageError(`${name} ${spec.name}`, `a number in ${spec.min}..${spec.max}`, value);
+      const kind = spec.integer ? 'a whole number' : 'a number';
+      const bad = !Number.isFinite(value) || value < spec.min || value > spec.max;
+      if (bad || (spec.integer && !Number.isInteger(value))) {
+        throw new UsageError(
+          `${name} ${spec.name}`,
+          `${kind} in ${spec.min}..${spec.max}`,
+          value,
+          usage,
+        );
       }
       return value;
     });

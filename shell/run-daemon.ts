@@ -13,7 +13,11 @@ export async function runDaemon(argv: string[]): Promise<number> {
   await daemon.start();
 
   return new Promise<number>((resolve) => {
-    daemon.onExit(() => resolve(0));
+    daemon.onExit(() => {
+      resolve(0);
+      // Everything is drained and closed; a client's idle keep-alive must not hold the exit.
+      setTimeout(() => process.exit(0), 100).unref();
+    });
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       process.once(signal, () => void daemon.stop(signal));
     }

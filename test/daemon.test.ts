@@ -169,7 +169,7 @@ describe.skipIf(skip)('daemon', () => {
     });
     await expect(daemon.request('load', 'box-blur', '99')).rejects.toMatchObject({
       code: 'USAGE',
-      message: 'Expected a number in 1..16 for box-blur radius but received 99',
+      message: 'Expected a whole number in 1..16 for box-blur radius but received 99',
     });
     // After all that the pipeline still works.
     writeTiles(daemon.inDir, 3, 3);
@@ -280,6 +280,29 @@ describe.skipIf(skip)('daemon', () => {
     );
     expect(record.attempts.map((a: any) => a.cause)).toEqual(['trap', 'trap']);
     expect(record.attempts[0].message).toMatch(/unreachable/);
+  });
+
+  it('retries quarantined tiles on request and clears their records', async () => {
+    daemon = await startDaemon(['--max-attempts', '1']);
+    await daemon.request('load', 'hostile/trap');
+    const names = writeTiles(daemon.inDir, 4, 3);
+    await daemon.request('feed', daemon.inDir);
+    await daemon.drained();
+    await waitFor(() => fs.readdirSync(daemon!.quarantineDir).length === 8);
+    const shown = await daemon.request('quarantine', 'show', 'tile_0001.ppm');
+    expect(shown.attempts[0].cause).toBe('trap');
+    // One source is gone: its retry comes from the quarantine copy.
+    fs.rmSync(path.join(daemon.inDir, 'tile_0003.ppm'));
+
+    await daemon.request('load', 'grayscale');
+    expect(await daemon.request('quarantine', 'retry', 'all')).toEqual({ retried: 4 });
+    const s = await daemon.drained();
+    expect(s.tiles).toMatchObject({ fed: 8, written: 4, quarantined: 4, inFlight: 0 });
+    expect((await daemon.request('quarantine')).length).toBe(0);
+    await waitFor(() =>
+      fs.readdirSync(daemon!.quarantineDir, { recursive: true }).every((n) => n === '.retry'),
+    );
+    expect(fs.readdirSync(daemon.outDir).sort()).toEqual(names);
   });
 
   it('drains the tiles in flight on SIGTERM, removes its socket and exits 0', async () => {
