@@ -82,10 +82,11 @@ describe.skipIf(uringSkipReason())('control protocol', () => {
     });
     expect(unknownCommand.answers[0].error.hint).toMatch(/commands: status, hosts/);
 
-    const badArgs = await rawExchange(unix, '{"cmd":"feed","args":[1,2]}\n');
+    const badArgs = await rawExchange(unix, '{"id":9,"cmd":"feed","args":[1,2]}\n');
     expect(badArgs.answers[0].error.message).toBe(
       'Expected an array of strings for args but received [1,2]',
     );
+    expect(badArgs.answers[0].id).toBe(9);
 
     const invalidUtf8 = await rawExchange(unix, Buffer.from([0x7b, 0xff, 0xfe, 0x22, 0x0a]));
     expect(invalidUtf8.answers[0].error.code).toBe('BAD_JSON');

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { cleanup, ROOT, startDaemon, type TestDaemon } from './helpers/daemon.js';
+import { CLI, cleanup, ROOT, startDaemon, type TestDaemon } from './helpers/daemon.js';
 import {
   decodePnm,
   encodePnm,
@@ -142,6 +142,19 @@ describe.skipIf(skip)('daemon', () => {
       `${path.join(other, 'tile_0000.ppm')} (its output ${path.join(daemon.outDir, 'tile_0000.ppm')} belongs to ${path.join(daemon.inDir, 'tile_0000.ppm')}, in flight)`,
     ]);
     expect((await daemon.drained()).tiles).toMatchObject({ fed: 1, written: 1 });
+  });
+
+  it('refuses a second daemon on a live socket and leaves the first one reachable', async () => {
+    daemon = await startDaemon();
+    const second = spawnSync(
+      process.execPath,
+      [CLI, 'daemon', '--socket', daemon.socket, '--out', path.join(daemon.dir, 'out2')],
+      { encoding: 'utf8', timeout: 20_000 },
+    );
+    expect(second.status).toBe(1);
+    expect(second.stderr).toContain(`a daemon is already listening on ${daemon.socket}`);
+    expect(fs.existsSync(daemon.socket)).toBe(true);
+    expect((await daemon.request('status')).daemon.pid).toBe(daemon.process.pid);
   });
 
   it('keeps its control socket private to its user', async () => {
