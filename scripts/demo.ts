@@ -80,7 +80,8 @@ async function main(): Promise<number> {
     await new Promise((r) => setTimeout(r, 100));
   }
   const seconds = (performance.now() - started) / 1000;
-  process.stdout.write('\n\n');
+  if (process.stdout.isTTY) process.stdout.write('\n');
+  process.stdout.write('\n');
   console.log(formatStatus(status));
   console.log(
     `\n${status.tiles.written} tiles in ${seconds.toFixed(2)} s = ${(status.tiles.written / seconds).toFixed(0)} tiles/s overall`,
@@ -134,7 +135,16 @@ async function connectWhenReady(
   throw new Error(`the daemon did not answer on ${socket} within 10 s; see ${logFile}`);
 }
 
+let lastQuarter = -1;
+
+/** A bar redrawn in place on a terminal; on a pipe or file, a line per quarter. */
 function drawProgress(done: number, total: number, rate: number): void {
+  if (!process.stdout.isTTY) {
+    const quarter = total ? Math.floor((4 * done) / total) : 0;
+    if (quarter !== lastQuarter) console.log(`tiles   ${done}/${total}`);
+    lastQuarter = quarter;
+    return;
+  }
   const width = 40;
   const filled = total ? Math.round((done / total) * width) : 0;
   const bar = '#'.repeat(filled) + '.'.repeat(width - filled);
