@@ -94,7 +94,7 @@ async function findManifest(dir: string, opts: ExportOptions): Promise<string> {
       stems.length > 0
         ? `photos with a manifest there: ${stems.join(', ')}`
         : 'tiles processed into another folder need the manifest the import wrote: ' +
-            `pass it as the manifest option, e.g. img_samples/in/${opts.stem}${MANIFEST_SUFFIX}`,
+            `pass --manifest IMPORT_DIR/${opts.stem}${MANIFEST_SUFFIX} (the import wrote it beside the tiles)`,
     );
   }
   if (manifests.length === 1) return manifests[0];
@@ -103,7 +103,7 @@ async function findManifest(dir: string, opts: ExportOptions): Promise<string> {
       'NO_MANIFEST',
       `No *${MANIFEST_SUFFIX} manifest in ${dir}, so the tiles' places are unknown`,
       'tiles processed into another folder need the manifest the import wrote: ' +
-        `pass it as the manifest option, e.g. img_samples/in/coffee${MANIFEST_SUFFIX}`,
+        `pass --manifest IMPORT_DIR/STEM${MANIFEST_SUFFIX} (the import wrote it beside the tiles)`,
     );
   }
   throw new UsageError(
