@@ -309,14 +309,44 @@ function commandContext(session: Session, signal: AbortSignal, assumeYes: boolea
   };
 }
 
-/** --step outside the shell: questions on stdout, answers from stdin, one line each. */
+/**
+ * --step outside the shell: each question on stdout, each answer a line of
+ * stdin. Lines are queued as they arrive, since piped answers come before the
+ * questions; the end of stdin answers `q` (stop).
+ */
 async function stdinQuestioner(): Promise<
   (question: string, signal: AbortSignal) => Promise<string>
 > {
   const readline = await import('node:readline');
-  const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
+  const rl = readline.createInterface({ input: process.stdin, terminal: false });
+  const answers: string[] = [];
+  let waiting: ((answer: string) => void) | undefined;
+  let ended = false;
+  rl.on('line', (line) => (waiting ? waiting(line) : answers.push(line)));
+  rl.on('close', () => {
+    ended = true;
+    waiting?.('q');
+  });
   process.once('beforeExit', () => rl.close());
-  return (question, signal) => new Promise((resolve) => rl.question(question, { signal }, resolve));
+  // A terminal echoes the Enter that ends an answer; piped answers need the newline written.
+  const answered = (answer: string) => {
+    if (!process.stdin.isTTY) process.stdout.write('\n');
+    return answer;
+  };
+  return (question, signal) => {
+    process.stdout.write(question);
+    if (answers.length) return Promise.resolve(answered(answers.shift()!));
+    if (ended) return Promise.resolve(answered('q'));
+    return new Promise((resolve, reject) => {
+      const onAbort = () => reject(signal.reason as Error);
+      signal.addEventListener('abort', onAbort, { once: true });
+      waiting = (answer) => {
+        waiting = undefined;
+        signal.removeEventListener('abort', onAbort);
+        resolve(answered(answer));
+      };
+    });
+  };
 }
 
 async function importCommand(argv: string[]): Promise<number> {

@@ -183,9 +183,10 @@ export function formatResult(cmd: string, result: unknown, args: string[] = []):
       if (typeof r?.accepted === 'number') {
         const extra = [`${r.files ?? r.accepted} files`];
         if (r.duplicates) extra.push(`${r.duplicates} already in flight`);
-        if (r.skipped)
-          extra.push(`${Array.isArray(r.skipped) ? r.skipped.length : r.skipped} skipped`);
-        return `fed ${r.accepted} tiles (${extra.join(', ')})`;
+        const skipped = Array.isArray(r.skipped) ? r.skipped.length : (r.skipped ?? 0);
+        if (skipped)
+          extra.push(`${skipped} skipped: written already, \`feed --force\` redoes them`);
+        return `fed ${r.accepted} tiles (${extra.join('; ')})`;
       }
       if (r?.watching)
         return `feeding new tiles as they appear in ${[].concat(r.watching).join(', ')}`;

@@ -63,6 +63,8 @@ class Shell {
   private queue: Promise<void> = Promise.resolve();
   private running?: { name: string; controller: AbortController };
   private progressShown = false;
+  /** Set by a `stop` that succeeded: the daemon going away next is what was asked for. */
+  private stopRequested = false;
 
   constructor(
     private readonly options: ReplOptions,
@@ -141,6 +143,7 @@ class Shell {
       const outcome = await runLine(line, this.context(controller.signal));
       if (outcome?.text) this.say(outcome.text);
       if (outcome) this.recorder.note(outcome.cmd, outcome.line, startedAt);
+      if (outcome?.cmd === 'stop') this.stopRequested = true;
       return outcome;
     } catch (error) {
       this.printError(error);
@@ -194,7 +197,14 @@ class Shell {
   }
 
   private async offerReconnect(error: Error, address: string): Promise<void> {
-    this.printAbove(this.warn(`lost connection to ${address}: ${error.message}`));
+    if (this.stopRequested) {
+      this.stopRequested = false;
+      this.printAbove(`the daemon at ${address} has stopped, as asked; the shell is detached`);
+      this.server.setPrompt(this.promptText());
+      this.server.displayPrompt(true);
+      return;
+    }
+    this.printAbove(this.warn(`lost connection: ${error.message}`));
     let reattached = false;
     if (this.terminal) {
       const { confirmAction } = await import('./prompts.js');

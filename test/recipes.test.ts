@@ -157,6 +157,30 @@ describe.skipIf(skip)('recipes', { timeout: 120_000 }, () => {
     expect(records[3]).toMatchObject({ steps: 3, skipped: 0, passed: true });
   });
 
+  it('asks before each line with --step: Enter runs it, s skips it, q stops with status 130', async () => {
+    daemon = await startDaemon();
+    const file = writeRecipe('step.edge', 'echo one\necho two\necho three\n');
+    const step = (answers: string) =>
+      spawnSync(process.execPath, [CLI, 'run', file, '--step', '--socket', daemon!.socket], {
+        encoding: 'utf8',
+        input: answers,
+        timeout: 30_000,
+      });
+
+    const skipped = step('\ns\n\n');
+    expect(skipped.status).toBe(0);
+    expect(skipped.stdout).toContain(`${file}:1  echo one   [Enter] run, s skip, q stop: \none\n`);
+    expect(skipped.stdout).toContain(
+      `${file}:2  echo two   [Enter] run, s skip, q stop: \n${file}:3`,
+    );
+    expect(skipped.stdout).toContain(`${file}: 2 steps passed`);
+
+    const stopped = step('\nq\n');
+    expect(stopped.status).toBe(130);
+    expect(stopped.stdout).not.toContain('two\n');
+    expect(stopped.stderr).toBe(`edgecam: replay of ${file} cancelled\n`);
+  });
+
   it('replays one recipe from another, and refuses a recipe that replays itself', async () => {
     daemon = await startDaemon();
     writeRecipe('inner.edge', 'echo from inner\n');

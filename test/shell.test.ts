@@ -392,7 +392,7 @@ describe.skipIf(skip)('the operator shell in a terminal', { timeout: 40_000 }, (
       await t.waitFor(PROMPT);
 
       own.process.kill('SIGKILL');
-      await t.waitFor(`lost connection to unix:${own.socket}`);
+      await t.waitFor(`lost connection: the daemon at unix:${own.socket} closed the connection`);
       await t.waitFor(`Reconnect to unix:${own.socket}?`);
       t.type('n');
       t.press('Enter');
@@ -476,6 +476,9 @@ describe.skipIf(skip)('the operator shell in a terminal', { timeout: 40_000 }, (
       expect(fs.existsSync(`/proc/${pid}`)).toBe(true);
       await run(t, 'stop', 'the daemon is draining and will exit');
       await waitForPid(pid, true);
+      await t.waitFor(`the daemon at unix:${socket} has stopped, as asked; the shell is detached`);
+      await t.waitFor('edgecam (detached)> ');
+      expect(t.screen()).not.toContain('Reconnect to');
     } finally {
       if (fs.existsSync(`/proc/${pid}`)) process.kill(pid, 'SIGKILL');
     }
