@@ -246,7 +246,10 @@ describe.skipIf(skip)('the operator shell in a terminal', { timeout: 40_000 }, (
       t.press('Enter');
       await t.waitFor(/h2\s+\d+\s+ready/);
       await t.waitFor(/fed 2000 = written [1-9]\d* \+/);
-      await new Promise((r) => setTimeout(r, 1500));
+      // For the picture, a few seconds of charts before the faults, and after them.
+      const screenshot = process.env.EDGECAM_SCREENSHOT;
+      const pause = (ms: number) => new Promise((r) => setTimeout(r, screenshot ? ms : 0));
+      await pause(1500);
 
       t.press('k');
       await t.waitFor(/│k: kill-algo\s/);
@@ -258,9 +261,7 @@ describe.skipIf(skip)('the operator shell in a terminal', { timeout: 40_000 }, (
       await t.waitFor(/host restarts 1\b/);
       await t.waitFor(/restarts\s+memory[\s\S]*h\d\s+\d+\s+ready\s+\d+\s+1\s/);
 
-      // Let the charts gather a few seconds of the faults before the picture.
-      await new Promise((r) => setTimeout(r, 3000));
-      const screenshot = process.env.EDGECAM_SCREENSHOT;
+      await pause(3000);
       if (screenshot) {
         const svg = ansiToSvg(
           t.screenWithColours(),
