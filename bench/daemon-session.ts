@@ -62,7 +62,9 @@ export class DaemonSession {
       'warn',
       ...(o.extra ?? []),
     ];
-    const child = spawn(process.execPath, args, { stdio: ['ignore', log, log] });
+    // In workDir, so anything the daemon or node leaves in its folder (V8 logs of
+    // --perf-basic-prof) goes away with the benchmark's scratch folder.
+    const child = spawn(process.execPath, args, { cwd: o.workDir, stdio: ['ignore', log, log] });
     fs.closeSync(log);
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
 

@@ -13,6 +13,9 @@ import readline from 'node:readline';
 import { parseArgs } from 'node:util';
 
 import { parsePnm } from './pnm.js';
+// Not process.resourceUsage().maxRSS: Linux carries it across execve, so it would report the
+// size of the process that started this one if that was bigger.
+import { peakRssKiB } from './process-tree.js';
 import { percentile } from './stats.js';
 import { WasmGray } from './wasm-gray.js';
 
@@ -133,7 +136,7 @@ async function main(): Promise<void> {
       seconds,
       cpuUserS: cpu.user / 1e6,
       cpuSystemS: cpu.system / 1e6,
-      maxRssKiB: process.resourceUsage().maxRSS,
+      maxRssKiB: peakRssKiB([process.pid]),
       latencyMs: { p50: percentile(latency, 0.5), p95: percentile(latency, 0.95) },
     }),
   );

@@ -84,6 +84,7 @@ export async function profileEdgecam(
   });
 
   const byProcess = await perfReport(dataFile, 'comm', '--percent-limit 0.5');
+  const byThread = await perfReport(dataFile, 'pid', '--percent-limit 0.5');
   const bySymbol = await perfReport(dataFile, 'comm,dso,symbol', '--percent-limit 0.4');
   const callers = await perfReport(dataFile, 'symbol', '--comms node --percent-limit 0.3');
   const f = pass.figures;
@@ -99,10 +100,14 @@ export async function profileEdgecam(
       'By thread name (comm):',
       byProcess,
       '',
+      "By thread (tid:name; the daemon's JavaScript thread has the daemon's pid as tid):",
+      byThread,
+      '',
       'By thread name, library and symbol (entries of 0.4 % and more):',
       bySymbol,
       '',
-      'The daemon alone (node threads), by symbol, JavaScript functions named (JS:):',
+      "The daemon alone (threads named node), by symbol, as shares of the daemon's samples; " +
+        'JavaScript functions are named JS:',
       callers,
       '',
     ].join('\n'),

@@ -138,8 +138,21 @@ async function tracedPasses(o: BenchOptions, sets: TileSet[], outRoot: string, w
   return records;
 }
 
+/** The commit measured, with "+changes" when the working tree differs from it. */
+function commitMeasured(): string {
+  try {
+    const git = (args: string[]) =>
+      execFileSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8', stdio: 'pipe' }).trim();
+    const dirty = git(['status', '--porcelain', '--untracked-files=no']) !== '';
+    return git(['rev-parse', '--short', 'HEAD']) + (dirty ? '+changes' : '');
+  } catch {
+    return 'unknown';
+  }
+}
+
 function machine(loadBefore: string) {
   return {
+    commit: commitMeasured(),
     cpus: os.availableParallelism(),
     cpuModel: os.cpus()[0]?.model ?? 'unknown',
     memoryGiB: Math.round(os.totalmem() / 2 ** 30),
