@@ -96,7 +96,7 @@ const DAEMON_WORDS: DaemonWord[] = [
     name: 'faults',
     group: 'faults',
     complete: [[['clear']]],
-    examples: ['faults', 'faults clear'],
+    examples: ['faults', 'faults clear', 'faults clear 2'],
   },
   {
     name: 'quarantine',
