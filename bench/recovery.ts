@@ -47,9 +47,13 @@ async function keepFlowing(daemon: DaemonSession, set: TileSet): Promise<void> {
   }
 }
 
-/** Polls status until predicate holds; returns the ms since `since`. */
+/**
+ * Polls status until predicate holds, feeding the set again whenever the flow runs low (a
+ * replacement host can only show it recovered on a tile); returns the ms since `since`.
+ */
 async function pollUntil(
   daemon: DaemonSession,
+  set: TileSet,
   since: number,
   predicate: (status: any) => boolean,
   what: string,
@@ -58,6 +62,7 @@ async function pollUntil(
     const status = await daemon.request('status');
     if (predicate(status)) return performance.now() - since;
     if (performance.now() - since > 10_000) throw new Error(`${what} did not happen in 10 s`);
+    if (status.tiles.inFlight < set.count / 4) await daemon.request('feed', '--force', set.dir);
   }
 }
 
@@ -73,7 +78,13 @@ async function measureKills(daemon: DaemonSession, set: TileSet, kills: number) 
     const sent = performance.now();
     await daemon.request('kill-algo', target);
     samples.push(
-      await pollUntil(daemon, sent, (s) => s.recoveryMs.count > before, `recovery of ${target}`),
+      await pollUntil(
+        daemon,
+        set,
+        sent,
+        (s) => s.recoveryMs.count > before,
+        `recovery of host ${target}`,
+      ),
     );
     // A replacement that has done work comes back at once when killed
     // again; give it a moment of work so each kill is measured alike.
