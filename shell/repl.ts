@@ -92,6 +92,8 @@ class Shell {
         line: string,
         callback: (error: Error | null, result: [string[], string]) => void,
       ) => {
+        const now = completer.completeNow(line);
+        if (now) return callback(null, now);
         completer.complete(line).then(
           (result) => callback(null, result),
           () => callback(null, [[], line]),
