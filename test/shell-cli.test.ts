@@ -8,6 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { DAEMON_COMMANDS } from '../core/commands.js';
+import { VOCABULARY } from '../shell/vocabulary.js';
 import { cleanup, CLI, startDaemon, type TestDaemon } from './helpers/daemon.js';
 import { uringSkipReason } from './helpers/uring.js';
 
@@ -125,5 +127,17 @@ describe.skipIf(skip)('edgecam exec and attach', { timeout: 30_000 }, () => {
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('received --token on the command line');
     expect(result.stdout).toBe('');
+  });
+});
+
+describe('the shell vocabulary', () => {
+  it("knows every word of the daemon, with the daemon's own usage", () => {
+    // subscribe and unsubscribe are for clients like watch, not for typing.
+    const typed = DAEMON_COMMANDS.filter((c) => !['subscribe', 'unsubscribe'].includes(c.name));
+    for (const command of typed) {
+      const word = VOCABULARY.find((w) => w.name === command.name);
+      expect(word, command.name).toBeDefined();
+      expect(word!.usage, command.name).toBe(command.usage);
+    }
   });
 });
