@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 
 import { EdgecamError, UsageError } from './errors.js';
 import type { TileFormat } from './native.js';
-import { defaultModuleCacheDir, defaultSocketPath, REPO_ROOT } from './paths.js';
+import { defaultModuleCacheDir, defaultOutDir, defaultSocketPath } from './paths.js';
 
 export interface DaemonOptions {
   inDir?: string;
@@ -33,7 +33,7 @@ export interface DaemonOptions {
 
 export const DAEMON_USAGE = `edgecam daemon [options]
   --in DIR            feed every tile in DIR at start
-  --out DIR           where processed tiles go (default: img_samples/out in the repository)
+  --out DIR           where processed tiles go (default: ${defaultOutDir()})
   --quarantine DIR    where failed tiles and their records go (default: beside --out)
   --plugin NAME       plugin to start with (default: grayscale)
   --args A,B          the plugin's numeric arguments
@@ -101,7 +101,7 @@ export function parseDaemonOptions(argv: string[]): DaemonOptions {
     );
   }
 
-  const outDir = values.out ? path.resolve(values.out) : path.join(REPO_ROOT, 'img_samples', 'out');
+  const outDir = path.resolve(values.out ?? defaultOutDir());
   return {
     inDir: values.in ? path.resolve(values.in) : undefined,
     outDir,

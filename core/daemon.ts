@@ -468,6 +468,14 @@ export class Daemon {
     }
   }
 
+  private quarantineRecords(): number {
+    try {
+      return fs.readdirSync(this.options.quarantineDir).filter((n) => n.endsWith('.json')).length;
+    } catch {
+      return 0; // no folder yet: nothing was ever quarantined
+    }
+  }
+
   tileCounts() {
     const p = this.pipeline;
     return { fed: p.fed, written: p.written, quarantined: p.quarantined, inFlight: p.inFlight };
@@ -515,6 +523,8 @@ export class Daemon {
       },
       plugin: plugin && { name: plugin.name, sha256: plugin.sha256, args: plugin.args },
       tiles: { ...this.tileCounts(), retries: p.retries, skipped: p.skipped },
+      // Records on disk now (retries remove them); tiles.quarantined counts since start.
+      quarantine: { records: this.quarantineRecords(), dir: this.options.quarantineDir },
       writtenBy: Object.fromEntries(p.writtenBy),
       rates: { inPerS: round3(p.rateIn.perSecond()), outPerS: round3(outRate) },
       series: { inPerS: p.rateIn.series(60), outPerS: p.rateOut.series(60) },

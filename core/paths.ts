@@ -34,6 +34,12 @@ export function defaultSocketPath(env: NodeJS.ProcessEnv = process.env): string 
   return path.join(os.tmpdir(), `edgecam-${uid()}`, 'control.sock');
 }
 
+/** Where a daemon writes tiles when not told: $XDG_DATA_HOME/edgecam/out, else ~/.local/share/edgecam/out. */
+export function defaultOutDir(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.XDG_DATA_HOME || path.join(env.HOME || os.homedir(), '.local', 'share');
+  return path.join(base, 'edgecam', 'out');
+}
+
 /** Compiled plugins, keyed by module hash and engine settings. */
 export function defaultModuleCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   const base = env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');

@@ -384,18 +384,35 @@ async function importCommand(argv: string[]): Promise<number> {
 async function exportCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { to: { type: 'string' }, stem: { type: 'string' } },
+    options: {
+      to: { type: 'string' },
+      stem: { type: 'string' },
+      manifest: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
     allowPositionals: true,
   });
+  const usage =
+    'edgecam export OUT_DIR --to FILE.png [--manifest IN_DIR/STEM.tiles.json | --stem STEM]';
+  if (values.help) {
+    console.log(`usage: ${usage}
+  Puts processed tiles back together as a PNG. The manifest (STEM.tiles.json) was written
+  by \`edgecam import\` beside the tiles it cut; give it with --manifest when the processed
+  tiles are in another folder (they usually are).`);
+    return 0;
+  }
   if (positionals.length !== 1 || !values.to) {
     throw new EdgecamError(
       'USAGE',
       'Expected a folder and --to FILE.png for edgecam export',
-      'edgecam export img_samples/out --to mosaic.png',
+      usage,
     );
   }
   const { exportMosaic } = await import('./mosaic-export.js');
-  const result = await exportMosaic(positionals[0], values.to, { stem: values.stem });
+  const result = await exportMosaic(positionals[0], values.to, {
+    stem: values.stem,
+    manifest: values.manifest,
+  });
   console.log(`${result.path}: ${result.width}x${result.height} from ${result.tiles} tiles`);
   if (result.missing.length) {
     console.log(`missing tiles (drawn as a checkerboard): ${result.missing.join(', ')}`);

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { SetupError } from '../core/errors.js';
-import { REPO_ROOT } from '../core/paths.js';
+import { defaultOutDir, REPO_ROOT } from '../core/paths.js';
 import { sleep } from './durations.js';
 import type { Session } from './session.js';
 
@@ -28,7 +28,8 @@ export async function startBackgroundDaemon(
   const socketDir = path.dirname(socket);
   fs.mkdirSync(socketDir, { recursive: true, mode: 0o700 });
   const log = path.join(socketDir, 'daemon.log');
-  const outDir = path.resolve('img_samples', 'out');
+  // The daemon's own per-user default, whatever folder the shell was started in.
+  const outDir = defaultOutDir();
   const logFd = fs.openSync(log, 'a', 0o600);
   const child = spawn(
     process.execPath,

@@ -58,7 +58,10 @@ export function formatStatus(s: Status): string {
     `backlog  ${s.backlog.tiles} tiles${backlogSeconds}`,
     `latency  (ms, since start)`,
     lat,
-    `errors   ${errors || 'none'}; host restarts ${s.hostRestarts}`,
+    `errors   ${errors || 'none'}; host restarts ${s.hostRestarts}` +
+      ((s as { crashLoop?: boolean }).crashLoop
+        ? '; CRASH LOOP: hosts die without doing work'
+        : ''),
     `io       ${s.io.io}: ${s.io.enters} io_uring_enter for ${s.io.submissions} submissions ` +
       `in ${s.io.batches} batches, ${s.io.entersPerTile} enters per tile`,
     '',
@@ -186,7 +189,8 @@ export function formatResult(cmd: string, result: unknown, args: string[] = []):
         const skipped = Array.isArray(r.skipped) ? r.skipped.length : (r.skipped ?? 0);
         if (skipped)
           extra.push(`${skipped} skipped: written already, \`feed --force\` redoes them`);
-        return `fed ${r.accepted} tiles (${extra.join('; ')})`;
+        if (r.conflicts?.length) extra.push(`${r.conflicts.length} refused: ${r.conflicts[0]}`);
+        return `fed ${r.accepted} ${r.accepted === 1 ? 'tile' : 'tiles'} (${extra.join('; ')})`;
       }
       if (r?.watching)
         return `feeding new tiles as they appear in ${[].concat(r.watching).join(', ')}`;

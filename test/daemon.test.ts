@@ -302,6 +302,7 @@ describe.skipIf(skip)('daemon', () => {
     await daemon.request('feed', daemon.inDir);
     await daemon.drained();
     await waitFor(() => fs.readdirSync(daemon!.quarantineDir).length === 8);
+    expect((await daemon.request('status')).quarantine.records).toBe(4);
     const shown = await daemon.request('quarantine', 'show', 'tile_0001.ppm');
     expect(shown.attempts[0].cause).toBe('trap');
     // One source is gone: its retry comes from the quarantine copy.
@@ -312,6 +313,7 @@ describe.skipIf(skip)('daemon', () => {
     const s = await daemon.drained();
     expect(s.tiles).toMatchObject({ fed: 8, written: 4, quarantined: 4, inFlight: 0 });
     expect((await daemon.request('quarantine')).length).toBe(0);
+    expect(s.quarantine.records).toBe(0);
     await waitFor(() =>
       fs.readdirSync(daemon!.quarantineDir, { recursive: true }).every((n) => n === '.retry'),
     );

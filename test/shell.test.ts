@@ -472,7 +472,8 @@ describe.skipIf(skip)('the operator shell in a terminal', { timeout: 40_000 }, (
       `no daemon was running on ${socket}, so one was started in the background`,
     );
     const pid = Number(/pid (\d+), tiles written to/.exec(screen)![1]);
-    expect(screen).toContain(`tiles written to ${path.join(home, 'img_samples', 'out')}`);
+    const out = path.join(home, '.local', 'share', 'edgecam', 'out');
+    expect(screen).toContain(`tiles written to ${out}`);
     try {
       expect(fs.existsSync(`/proc/${pid}`)).toBe(true);
       await run(t, 'stop', 'the daemon is draining and will exit');
