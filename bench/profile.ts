@@ -85,8 +85,8 @@ export async function profileEdgecam(
 
   const byProcess = await perfReport(dataFile, 'comm', '--percent-limit 0.5');
   const byThread = await perfReport(dataFile, 'pid', '--percent-limit 0.5');
-  const bySymbol = await perfReport(dataFile, 'comm,dso,symbol', '--percent-limit 0.4');
-  const callers = await perfReport(dataFile, 'symbol', '--comms node --percent-limit 0.3');
+  const byLibrary = await perfReport(dataFile, 'pid,dso', '--percent-limit 0.3');
+  const bySymbol = await perfReport(dataFile, 'pid,symbol', '--percent-limit 0.3');
   const f = pass.figures;
   fs.writeFileSync(
     textFile,
@@ -103,12 +103,11 @@ export async function profileEdgecam(
       "By thread (tid:name; the daemon's JavaScript thread has the daemon's pid as tid):",
       byThread,
       '',
-      'By thread name, library and symbol (entries of 0.4 % and more):',
-      bySymbol,
+      'By thread and library (JIT is JavaScript compiled by V8, .cwasm the plugin):',
+      byLibrary,
       '',
-      "The daemon alone (threads named node), by symbol, as shares of the daemon's samples; " +
-        'JavaScript functions are named JS:',
-      callers,
+      'By thread and symbol (entries of 0.3 % and more; JavaScript functions are named JS:):',
+      bySymbol,
       '',
     ].join('\n'),
   );

@@ -24,6 +24,8 @@ export interface PassRecord {
   userUsPerTile: number;
   systemUsPerTile: number;
   peakRssMiB: number;
+  /** The 1-minute load average when the pass started: other work on the machine shows here. */
+  load1: number;
   entersPerTile?: number;
   counters?: EdgecamCounters;
 }
@@ -221,6 +223,14 @@ export function markdownReport(report: BenchReport, chartFile: string): string {
       `Node ${m.node}; commit ${m.commit}; load before ${m.loadBefore}, after ${m.loadAfter}. ` +
       `${report.rounds} round(s), methods alternating; medians with (min-max) over the rounds.`,
   );
+  const loads = report.passes.map((p) => p.load1);
+  if (loads.length) {
+    lines.push('');
+    lines.push(
+      `1-minute load average as each pass started: ${Math.min(...loads).toFixed(2)} to ` +
+        `${Math.max(...loads).toFixed(2)} (the passes themselves load the machine).`,
+    );
+  }
   lines.push('');
   lines.push('| tile set | tile bytes | tiles | folder | file system | in page cache |');
   lines.push('|---|---|---|---|---|---|');

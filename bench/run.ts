@@ -72,7 +72,13 @@ function rotate<T>(items: T[], k: number): T[] {
   return items.map((_, i) => items[(i + k) % n]);
 }
 
-function passRecord(round: number, set: TileSet, method: MethodId, pass: any): PassRecord {
+function passRecord(
+  round: number,
+  set: TileSet,
+  method: MethodId,
+  pass: any,
+  load1: number,
+): PassRecord {
   const f = pass.figures;
   const cpu = f.cpuUserS + f.cpuSystemS;
   return {
@@ -89,6 +95,7 @@ function passRecord(round: number, set: TileSet, method: MethodId, pass: any): P
     userUsPerTile: (f.cpuUserS / f.tiles) * 1e6,
     systemUsPerTile: (f.cpuSystemS / f.tiles) * 1e6,
     peakRssMiB: f.maxRssKiB / 1024,
+    load1,
     entersPerTile: f.enters === undefined ? undefined : f.enters / f.tiles,
     counters: pass.counters,
   };
@@ -100,11 +107,12 @@ async function timedRounds(o: BenchOptions, sets: TileSet[], outRoot: string, wo
     for (const [s, set] of sets.entries()) {
       for (const method of rotate(o.methods, round + s)) {
         const outDir = path.join(outRoot, method);
+        const load1 = Number(loadAverage().split(' ')[0]);
         const pass = await runMethodPass(method, set, { outDir, workDir });
         const wrong = checkOutput(set, outDir);
         if (wrong) throw new Error(`${METHODS[method].label} wrote wrong output: ${wrong}`);
         fs.rmSync(outDir, { recursive: true, force: true });
-        const record = passRecord(round, set, method, pass);
+        const record = passRecord(round, set, method, pass, load1);
         passes.push(record);
         log(
           `round ${round}/${o.rounds} ${set.size.name} ${method}: ` +
