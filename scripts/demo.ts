@@ -60,6 +60,9 @@ async function main(): Promise<number> {
   const exited = new Promise<number>((resolve) =>
     daemon.once('exit', (code) => resolve(code ?? 1)),
   );
+  // Whatever ends the demo early (an error, a closed pipe), the daemon ends with it.
+  process.once('exit', () => daemon.exitCode === null && daemon.kill('SIGTERM'));
+  process.stdout.on('error', () => process.exit(1));
   const client = await connectWhenReady(socket, exited, logFile);
   console.log(
     `daemon  pid ${daemon.pid}, plugin ${PLUGIN}, socket ${socket}, log ${path.relative(process.cwd(), logFile)}`,
