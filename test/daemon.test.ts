@@ -268,6 +268,7 @@ describe.skipIf(skip)('daemon', () => {
     const again = await daemon.request('load', 'threshold', '100');
     expect(again.compiled).toBe('from cache');
     expect(again.args).toEqual([100]);
+    fs.rmSync(cache, { recursive: true, force: true });
   });
 
   it('refuses a plugin that does not compile and keeps the running one', async () => {
