@@ -25,16 +25,18 @@ function escape(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** A round axis maximum at or above value: 1, 2 or 5 times a power of ten. */
+/** A round axis maximum at or above value whose quarters are round too (for the grid lines). */
 function niceMax(value: number): number {
   const power = 10 ** Math.floor(Math.log10(Math.max(value, 1)));
-  for (const step of [1, 2, 5, 10]) if (step * power >= value) return step * power;
+  for (const step of [1, 1.2, 1.6, 2, 2.4, 3, 4, 6, 8, 10]) {
+    if (step * power >= value) return step * power;
+  }
   return 10 * power;
 }
 
 function compact(value: number): string {
-  if (value >= 10_000) return `${Math.round(value / 1000)}k`;
-  if (value >= 1000) return `${Number((value / 1000).toFixed(1))}k`;
+  if (value >= 10_000) return `${Number((value / 1000).toFixed(1))}k`;
+  if (value >= 1000) return `${Number((value / 1000).toFixed(2))}k`;
   return String(Math.round(value));
 }
 
@@ -60,10 +62,8 @@ export function chartSvg(summary: MethodSummary[], sizes: string[], methods: Met
       `<text x="${x0 + PANEL_W / 2}" y="${TOP - 12}" font-size="14" text-anchor="middle">` +
         `${escape(size)} tiles</text>`,
     );
-    // 2 x 10^n splits into four steps, 1 and 5 x 10^n into five: round labels.
-    const steps = String(top)[0] === '2' ? 4 : 5;
-    for (let i = 0; i <= steps; i++) {
-      const v = (top * i) / steps;
+    for (let i = 0; i <= 4; i++) {
+      const v = (top * i) / 4;
       parts.push(
         `<line x1="${x0}" x2="${x0 + PANEL_W - 20}" y1="${y(v)}" y2="${y(v)}" ` + `stroke="#ddd"/>`,
         `<text x="${x0 - 4}" y="${y(v) + 4}" font-size="11" text-anchor="end">` +

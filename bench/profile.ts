@@ -88,12 +88,15 @@ export async function profileEdgecam(
   const byLibrary = await perfReport(dataFile, 'pid,dso', '--percent-limit 0.3');
   const bySymbol = await perfReport(dataFile, 'pid,symbol', '--percent-limit 0.3');
   const f = pass.figures;
+  const cpuUs = ((f.cpuUserS + f.cpuSystemS) / f.tiles) * 1e6;
   fs.writeFileSync(
     textFile,
     [
       `perf record -g -e cpu-clock -F 999 -p DAEMON,HOSTS over one EdgeCam pass: ${f.tiles} ` +
         `tiles of ${set.size.name} in ${f.seconds.toFixed(2)} s ` +
-        `(${Math.round(f.tiles / f.seconds)} tiles/s). Shares are of the samples taken in ` +
+        `(${Math.round(f.tiles / f.seconds)} tiles/s), ${cpuUs.toFixed(0)} µs of CPU per tile ` +
+        `(so a share of 10 % below is ${(cpuUs / 10).toFixed(1)} µs per tile). ` +
+        'Shares are of the samples taken in ' +
         "these processes (threads named by comm: node is the daemon's JavaScript thread, " +
         "iou-wrk the kernel's io-wq workers of its ring).",
       '',
