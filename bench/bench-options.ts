@@ -39,13 +39,15 @@ export const BENCH_USAGE = `npm run bench -- [options]      (or: node dist/bench
   --sizes LIST      tile sets to run, of 16k,64k,192k (default all)
   --methods LIST    of ${METHOD_IDS.join(',')} (default all)
   --dir DIR         tile sets and outputs (default /dev/shm/edgecam-bench, a tmpfs)
-  --results DIR     where the report goes (default bench/results)
+  --results DIR     where the report goes (default bench/results; build/bench/results-tiny
+                    with --tiny)
   --keep-tiles      reuse tile sets already generated and keep them afterwards
   --no-strace       skip the traced pass that counts system calls
   --no-recovery     skip kill-algo, hot swap and round-trip measurements
-  --profile         also record a perf profile of EdgeCam on 64k tiles (needs perf)`;
+  --no-profile      skip the perf profile of EdgeCam on 64k tiles (made when perf is installed;
+                    never in --tiny mode)`;
 
-/** Tiles per set at scale 1: 1-2 GB each; about 1.5 s for the C reference, 10 s for the slowest. */
+/** Tiles per set at scale 1: 1-2 GB each; 1-1.5 s for the C reference, up to 7 s for the slowest. */
 const FULL_TILES: Record<string, number> = { '16k': 64_000, '64k': 32_000, '192k': 10_000 };
 const TINY_TILES: Record<string, number> = { '16k': 300, '64k': 300, '192k': 200 };
 
@@ -103,12 +105,14 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
         'keep-tiles': { type: 'boolean', default: false },
         'no-strace': { type: 'boolean', default: false },
         'no-recovery': { type: 'boolean', default: false },
-        profile: { type: 'boolean', default: false },
+        'no-profile': { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
     }).values;
   } catch (error) {
-    throw new BenchUsageError('the options', 'known options', (error as Error).message);
+    const message = (error as Error).message;
+    const given = /'(-[^']*)'/.exec(message)?.[1] ?? message;
+    throw new BenchUsageError('an option', 'one of the options below', given);
   }
   if (values.help) {
     console.log(BENCH_USAGE);
@@ -133,11 +137,17 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     sizes: TILE_SIZES.filter((s) => names.includes(s.name)),
     methods: listOf('--methods', values.methods, METHOD_IDS),
     dir: path.resolve(values.dir ?? defaultDir()),
-    resultsDir: path.resolve(values.results ?? path.join(REPO_ROOT, 'bench', 'results')),
+    // A tiny run never replaces the committed report of a full run.
+    resultsDir: path.resolve(
+      values.results ??
+        (tiny
+          ? path.join(REPO_ROOT, 'build', 'bench', 'results-tiny')
+          : path.join(REPO_ROOT, 'bench', 'results')),
+    ),
     keepTiles: values['keep-tiles'] ?? false,
     strace: !values['no-strace'],
     recovery: !values['no-recovery'],
-    profile: values.profile ?? false,
+    profile: !tiny && !values['no-profile'],
     kills: tiny ? 3 : 20,
     swaps: tiny ? 2 : 5,
     roundTrips: tiny ? 30 : 200,

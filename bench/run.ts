@@ -224,8 +224,14 @@ async function main(argv: string[]): Promise<void> {
   }
 
   fs.mkdirSync(o.resultsDir, { recursive: true });
-  if (o.profile) {
-    const file = path.join(o.resultsDir, `profile-${recoverySet.size.name}.txt`);
+  const profileFile = path.join(o.resultsDir, `profile-${recoverySet.size.name}.txt`);
+  // A profile left from an earlier run would pass for this run's.
+  fs.rmSync(profileFile, { force: true });
+  if (o.profile && !o.methods.includes('edgecam')) log('no profile: EdgeCam not among --methods');
+  else if (o.profile && !hasCommand('perf'))
+    log('no profile: perf is missing (apt-get install -y linux-perf)');
+  else if (o.profile) {
+    const file = profileFile;
     log(`profiling one EdgeCam pass into ${file}`);
     try {
       await profileEdgecam(recoverySet, path.join(outRoot, 'profile'), workDir, file);
