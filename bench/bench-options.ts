@@ -47,7 +47,7 @@ export const BENCH_USAGE = `npm run bench -- [options]      (or: node dist/bench
   --no-profile      skip the perf profile of EdgeCam on 64k tiles (made when perf is installed;
                     never in --tiny mode)`;
 
-/** Tiles per set at scale 1: 1-2 GB each; 1-1.5 s for the C reference, up to 7 s for the slowest. */
+/** Tiles per set at scale 1: 1-2 GB each; 1-1.5 s for the C reference, 7 s for the slowest. */
 const FULL_TILES: Record<string, number> = { '16k': 64_000, '64k': 32_000, '192k': 10_000 };
 const TINY_TILES: Record<string, number> = { '16k': 300, '64k': 300, '192k': 200 };
 

@@ -251,7 +251,8 @@ export function markdownReport(report: BenchReport, chartFile: string): string {
     lines.push(
       `| ${s.size} | ${METHODS[s.method].label} | ${withRange(s.tilesPerS)} | ` +
         `${withRange(s.mbPerS)} | ${withRange(s.latencyP50Ms)} | ${withRange(s.latencyP95Ms)} | ` +
-        `${withRange(s.cpuUsPerTile)} | ${fmt(s.peakRssMiB.median)} | ${fmt(s.syscallsPerTile)} | ` +
+        `${withRange(s.cpuUsPerTile)} | ${fmt(s.peakRssMiB.median)} | ` +
+        `${fmt(s.syscallsPerTile)} | ` +
         `${fmt(s.ioUringEnterPerTileTraced)} | ${withRange(s.entersPerTile)} |`,
     );
   }
@@ -322,7 +323,8 @@ export function markdownReport(report: BenchReport, chartFile: string): string {
         `${rec.daemonRecoveryMs.count} |`,
     );
     lines.push(
-      `| hot swap: \`load grayscale\` answered, ms | ${withRange(rec.swapLoadMs)} | ${rec.swapLoadMs.n} |`,
+      `| hot swap: \`load grayscale\` answered, ms | ${withRange(rec.swapLoadMs)} | ` +
+        `${rec.swapLoadMs.n} |`,
     );
     lines.push(
       `| hot swap: longest gap between tiles written, ms | ${withRange(rec.swapPauseMs)} | ` +

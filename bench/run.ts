@@ -12,7 +12,15 @@ import path from 'node:path';
 import { BenchUsageError, parseBenchOptions, type BenchOptions } from './bench-options.js';
 import { writeChart } from './chart.js';
 import { REPO_ROOT } from './daemon-session.js';
-import { C_REFERENCE_PATH, METHODS, runMethodPass, WASM_PATH, type MethodId } from './methods.js';
+import {
+  C_REFERENCE_PATH,
+  METHODS,
+  runMethodPass,
+  WASM_PATH,
+  type MethodId,
+  type MethodPass,
+} from './methods.js';
+import { processTree } from './process-tree.js';
 import { profileEdgecam } from './profile.js';
 import { measureRecovery } from './recovery.js';
 import {
@@ -76,7 +84,7 @@ function passRecord(
   round: number,
   set: TileSet,
   method: MethodId,
-  pass: any,
+  pass: MethodPass,
   load1: number,
 ): PassRecord {
   const f = pass.figures;
@@ -171,75 +179,62 @@ function machine(loadBefore: string) {
   };
 }
 
-async function main(argv: string[]): Promise<void> {
-  const o = parseBenchOptions(argv);
-  const started = Date.now();
-  const loadBefore = loadAverage();
-  if (Number(loadBefore.split(' ')[0]) > 0.5 && !o.tiny) {
-    log(`warning: load average is ${loadBefore}; figures from a busy machine are not comparable`);
+async function measureSyscalls(o: BenchOptions, sets: TileSet[], outRoot: string, workDir: string) {
+  if (!o.strace) return { syscalls: [], note: 'not measured (--no-strace)' };
+  if (!hasCommand('strace')) {
+    return { syscalls: [], note: 'not measured: strace is missing (apt-get install -y strace)' };
   }
-  checkPrerequisites();
+  try {
+    return { syscalls: await tracedPasses(o, sets, outRoot, workDir) };
+  } catch (error) {
+    const note = `not measured: ${(error as Error).message}`;
+    log(`system calls ${note}`);
+    return { syscalls: [], note };
+  }
+}
 
-  const workDir = path.join(o.dir, 'work');
-  const outRoot = path.join(o.dir, 'out');
-  fs.mkdirSync(workDir, { recursive: true });
-  log(`tile sets in ${o.dir} (${fileSystemOf(o.dir)})`);
-  const sets = o.sizes.map((size) => {
-    const set = prepareTileSet(o.dir, size, o.tiles[size.name], o.sampleTiles, o.keepTiles);
-    log(`${size.name}: ${set.count} tiles of ${set.fileBytes} bytes in ${set.dir}`);
-    return set;
+async function controlPlane(o: BenchOptions, set: TileSet, outRoot: string, workDir: string) {
+  if (!o.recovery) return { note: 'not measured (--no-recovery)' };
+  if (!o.methods.includes('edgecam')) return { note: 'not measured (EdgeCam not among --methods)' };
+  log(`control plane: kill-algo x${o.kills}, hot swap x${o.swaps}, status round trips`);
+  const outDir = path.join(outRoot, 'recovery');
+  const recovery = await measureRecovery(set, outDir, workDir, {
+    kills: o.kills,
+    swaps: o.swaps,
+    roundTrips: o.roundTrips,
+    execRuns: o.execRuns,
   });
+  fs.rmSync(outDir, { recursive: true, force: true });
+  return { recovery };
+}
 
-  const passes = await timedRounds(o, sets, outRoot, workDir);
-
-  let syscalls: SyscallRecord[] = [];
-  let syscallNote: string | undefined;
-  if (!o.strace) syscallNote = 'not measured (--no-strace)';
-  else if (!hasCommand('strace'))
-    syscallNote = 'not measured: strace is missing (apt-get install -y strace)';
-  else {
-    try {
-      syscalls = await tracedPasses(o, sets, outRoot, workDir);
-    } catch (error) {
-      syscallNote = `not measured: ${(error as Error).message}`;
-      log(`system calls ${syscallNote}`);
-    }
-  }
-
-  const recoverySet = sets.find((s) => s.size.name === '64k') ?? sets[0];
-  let recovery;
-  let recoveryNote: string | undefined;
-  if (!o.recovery) recoveryNote = 'not measured (--no-recovery)';
-  else if (!o.methods.includes('edgecam'))
-    recoveryNote = 'not measured (EdgeCam not among --methods)';
-  else {
-    log(`control plane: kill-algo x${o.kills}, hot swap x${o.swaps}, status round trips`);
-    recovery = await measureRecovery(recoverySet, path.join(outRoot, 'recovery'), workDir, {
-      kills: o.kills,
-      swaps: o.swaps,
-      roundTrips: o.roundTrips,
-      execRuns: o.execRuns,
-    });
-    fs.rmSync(path.join(outRoot, 'recovery'), { recursive: true, force: true });
-  }
-
-  fs.mkdirSync(o.resultsDir, { recursive: true });
-  const profileFile = path.join(o.resultsDir, `profile-${recoverySet.size.name}.txt`);
+/** Writes profile-SIZE.txt into the results folder when perf can, else says why not. */
+async function profile(o: BenchOptions, set: TileSet, outRoot: string, workDir: string) {
+  const file = path.join(o.resultsDir, `profile-${set.size.name}.txt`);
   // A profile left from an earlier run would pass for this run's.
-  fs.rmSync(profileFile, { force: true });
-  if (o.profile && !o.methods.includes('edgecam')) log('no profile: EdgeCam not among --methods');
-  else if (o.profile && !hasCommand('perf'))
-    log('no profile: perf is missing (apt-get install -y linux-perf)');
-  else if (o.profile) {
-    const file = profileFile;
-    log(`profiling one EdgeCam pass into ${file}`);
-    try {
-      await profileEdgecam(recoverySet, path.join(outRoot, 'profile'), workDir, file);
-    } catch (error) {
-      log(`no profile: ${(error as Error).message}`);
-    }
-    fs.rmSync(path.join(outRoot, 'profile'), { recursive: true, force: true });
+  fs.rmSync(file, { force: true });
+  if (!o.profile) return;
+  if (!o.methods.includes('edgecam')) return log('no profile: EdgeCam not among --methods');
+  if (!hasCommand('perf'))
+    return log('no profile: perf is missing (apt-get install -y linux-perf)');
+  log(`profiling one EdgeCam pass into ${file}`);
+  const outDir = path.join(outRoot, 'profile');
+  try {
+    await profileEdgecam(set, outDir, workDir, file);
+  } catch (error) {
+    log(`no profile: ${(error as Error).message}`);
   }
+  fs.rmSync(outDir, { recursive: true, force: true });
+}
+
+/** Every measurement on the prepared tile sets, as the report. */
+async function measure(o: BenchOptions, sets: TileSet[], outRoot: string, workDir: string) {
+  const loadBefore = loadAverage();
+  const passes = await timedRounds(o, sets, outRoot, workDir);
+  const { syscalls, note: syscallNote } = await measureSyscalls(o, sets, outRoot, workDir);
+  const recoverySet = sets.find((s) => s.size.name === '64k') ?? sets[0];
+  const { recovery, note: recoveryNote } = await controlPlane(o, recoverySet, outRoot, workDir);
+  await profile(o, recoverySet, outRoot, workDir);
 
   const sizeNames = sets.map((s) => s.size.name);
   const summary = summarize(passes, syscalls, sizeNames);
@@ -271,22 +266,67 @@ async function main(argv: string[]): Promise<void> {
     recoveryNote,
     aims: checkAims(summary, ratioRows),
   };
+  return report;
+}
 
+async function writeReport(o: BenchOptions, report: BenchReport): Promise<void> {
   const chartName = 'tiles-per-second.png';
-  await writeChart(summary, sizeNames, o.methods, path.join(o.resultsDir, chartName));
+  const sizes = report.tileSets.map((t) => t.size);
+  await writeChart(report.summary, sizes, o.methods, path.join(o.resultsDir, chartName));
   fs.writeFileSync(path.join(o.resultsDir, 'bench.json'), JSON.stringify(report, null, 1) + '\n');
   fs.writeFileSync(path.join(o.resultsDir, 'bench.md'), markdownReport(report, chartName));
+}
 
-  if (!o.keepTiles) {
-    for (const set of sets) {
+async function main(argv: string[]): Promise<void> {
+  const o = parseBenchOptions(argv);
+  const started = Date.now();
+  const load = loadAverage();
+  if (Number(load.split(' ')[0]) > 0.5 && !o.tiny) {
+    log(`warning: load average is ${load}; figures from a busy machine are not comparable`);
+  }
+  checkPrerequisites();
+
+  const workDir = path.join(o.dir, 'work');
+  const outRoot = path.join(o.dir, 'out');
+  const sets: TileSet[] = [];
+  // The tile sets take gigabytes (of memory, on a tmpfs): they go however the run ends.
+  const cleanUp = () => {
+    for (const set of o.keepTiles ? [] : sets) {
       fs.rmSync(set.dir, { recursive: true, force: true });
       fs.rmSync(set.sampleDir, { recursive: true, force: true });
     }
+    fs.rmSync(outRoot, { recursive: true, force: true });
+    fs.rmSync(workDir, { recursive: true, force: true });
+    if (fs.existsSync(o.dir) && fs.readdirSync(o.dir).length === 0) fs.rmdirSync(o.dir);
+  };
+  process.once('SIGINT', () => {
+    // Our daemons, hosts and baselines go too (a SIGINT from a terminal reaches them anyway).
+    for (const pid of processTree(process.pid).slice(1).reverse()) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // It had exited already.
+      }
+    }
+    cleanUp();
+    process.exit(130);
+  });
+
+  try {
+    fs.mkdirSync(workDir, { recursive: true });
+    fs.mkdirSync(o.resultsDir, { recursive: true });
+    log(`tile sets in ${o.dir} (${fileSystemOf(o.dir)})`);
+    for (const size of o.sizes) {
+      const set = prepareTileSet(o.dir, size, o.tiles[size.name], o.sampleTiles, o.keepTiles);
+      sets.push(set);
+      log(`${size.name}: ${set.count} tiles of ${set.fileBytes} bytes in ${set.dir}`);
+    }
+    await writeReport(o, await measure(o, sets, outRoot, workDir));
+  } finally {
+    cleanUp();
   }
-  fs.rmSync(outRoot, { recursive: true, force: true });
-  fs.rmSync(workDir, { recursive: true, force: true });
   log(
-    `report in ${o.resultsDir} (bench.md, bench.json, ${chartName}), ` +
+    `report in ${o.resultsDir} (bench.md, bench.json, tiles-per-second.png), ` +
       `${Math.round((Date.now() - started) / 1000)} s`,
   );
 }
