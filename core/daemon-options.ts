@@ -23,6 +23,7 @@ export interface DaemonOptions {
   format: TileFormat;
   io: 'uring' | 'sync';
   batch: number;
+  hostDepth: number;
   maxAttempts: number;
   cacheDir: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -46,6 +47,7 @@ export const DAEMON_USAGE = `edgecam daemon [options]
   --raw WxHxC         tiles are raw bytes of this geometry, not PGM/PPM
   --io uring|sync     the file path: io_uring batches, or plain system calls
   --batch N           tiles per io_uring batch (default: 32)
+  --host-depth N      tiles a host may hold at once, so it never waits for the daemon (default: 8)
   --max-attempts N    tries before a tile is quarantined (default: 3)
   --cache-dir DIR     compiled plugins (default: ${defaultModuleCacheDir()})
   --log-level LEVEL   debug, info, warn or error (default: info)
@@ -75,6 +77,7 @@ export function parseDaemonOptions(argv: string[]): DaemonOptions {
           'raw',
           'io',
           'batch',
+          'host-depth',
           'max-attempts',
           'cache-dir',
           'log-level',
@@ -117,6 +120,7 @@ export function parseDaemonOptions(argv: string[]): DaemonOptions {
     format: values.raw ? parseRaw(values.raw) : 'pnm',
     io: oneOf('--io', values.io, ['uring', 'sync'] as const, 'uring'),
     batch: integer('--batch', values.batch, 32, 1, 1024),
+    hostDepth: integer('--host-depth', values['host-depth'], 8, 1, 64),
     maxAttempts: integer('--max-attempts', values['max-attempts'], 3, 1, 100),
     cacheDir: path.resolve(values['cache-dir'] ?? defaultModuleCacheDir()),
     logLevel: oneOf(

@@ -91,7 +91,7 @@ export class Daemon {
       slotSize: o.slotSize,
       deadlineMs: o.deadlineMs,
       memoryMb: o.memoryMb,
-      depth: 2,
+      depth: o.hostDepth,
       logger: this.logger,
     });
     this.faults = new FaultInjector(this.hostActions(), this.logger);

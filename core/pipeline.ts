@@ -24,6 +24,7 @@ import { LatencyHistogram, RateCounter, WindowedHistogram } from './metrics.js';
 import type { Engine, ReadRequest, ReadResult, TileFormat, WriteResult } from './native.js';
 import { quarantineTile } from './quarantine.js';
 import { CAUSES, type Cause, type Tile } from './tile.js';
+import { TileQueue } from './tile-queue.js';
 
 export interface PipelineOptions {
   outDir: string;
@@ -85,7 +86,8 @@ export class Pipeline {
   /** Tiles written, by the plugin that produced them (`name@sha256`). */
   readonly writtenBy = new Map<string, number>();
 
-  private readonly intake: Tile[] = [];
+  private readonly intake = new TileQueue();
+  private readonly deadlines = { read: { at: -Infinity, ms: 0 }, write: { at: -Infinity, ms: 0 } };
   private readonly ready: Tile[] = [];
   private readonly processed: Tile[] = [];
   private readonly freeSlots: number[];
@@ -252,12 +254,14 @@ export class Pipeline {
   private startReads(): void {
     while (!this.paused && this.readsInFlight < 2 && this.intake.length && this.freeSlots.length) {
       const batch: Array<{ tile: Tile; token: number; slot: number }> = [];
+      const now = performance.now();
+      const deadline = this.ioDeadline('read');
       while (batch.length < this.options.batch && this.intake.length && this.freeSlots.length) {
         const tile = this.intake.shift()!;
         this.takeSlot(tile);
         tile.stage = 'reading';
-        tile.readAt = performance.now();
-        this.await(tile, this.ioDeadline('read'));
+        tile.readAt = now;
+        this.await(tile, deadline);
         this.slotHolds[tile.slot]++;
         batch.push({ tile, token: this.tokenOf(tile), slot: tile.slot });
       }
@@ -324,8 +328,10 @@ export class Pipeline {
       tile.host = host.id;
       tile.hostRef = host;
       tile.executedAt = performance.now();
-      // Later than the host watchdog (deadline + 1 s), which catches a stalled host first.
-      this.await(tile, this.options.callDeadlineMs + 2000);
+      // A host runs its tiles in order, so this one may wait for those ahead of it; and
+      // the deadline falls after the host watchdog's (call deadline + 1 s), which
+      // catches a stalled host first.
+      this.await(tile, host.inFlight.size * this.options.callDeadlineMs + 2000);
       this.record('queue', tile.executedAt - tile.readyAt);
     }
     for (const [host, runs] of outgoing) host.send(runs);
@@ -425,10 +431,12 @@ export class Pipeline {
   // Writing: processed tiles go out in batches, atomically (temp + rename).
   private startWrites(): void {
     while (this.writesInFlight < 2 && this.processed.length > 0) {
+      const now = performance.now();
+      const deadline = this.ioDeadline('write');
       const batch = this.processed.splice(0, this.options.batch).map((tile) => {
         tile.stage = 'writing';
-        tile.writeAt = performance.now();
-        this.await(tile, this.ioDeadline('write'));
+        tile.writeAt = now;
+        this.await(tile, deadline);
         this.slotHolds[tile.slot]++;
         return { tile, token: this.tokenOf(tile), slot: tile.slot };
       });
@@ -554,10 +562,18 @@ export class Pipeline {
     if (this.waiting.size === 0 && this.intake.length) this.schedulePump();
   }
 
-  /** A deadline for reads and writes: ten times recent p99, within 250 ms..5 s. */
+  /**
+   * A deadline for reads and writes: ten times the recent p99, within
+   * 250 ms..5 s, worked out at most every 100 ms (merging the window's
+   * histograms for every batch showed in profiles).
+   */
   private ioDeadline(stage: 'read' | 'write'): number {
+    const now = performance.now();
+    const cached = this.deadlines[stage];
+    if (now - cached.at < 100) return cached.ms;
     const p99 = this.recent[stage].snapshot().quantile(0.99);
-    return Math.min(5000, Math.max(250, 10 * p99));
+    this.deadlines[stage] = { at: now, ms: Math.min(5000, Math.max(250, 10 * p99)) };
+    return this.deadlines[stage].ms;
   }
 
   private await(tile: Tile, ms: number): void {

@@ -144,7 +144,12 @@ describe.skipIf(uringSkipReason())('faults and recovery', () => {
     ['1', 'never returns', 'timeout', /deadline/],
     ['2', 'grabs memory', 'memory', /refused memory/],
     ['3', 'traps', 'trap', /unreachable/],
-    ['4', 'opens a file', 'plugin', /returned EDGECAM_ERR_DENIED \(a resource, such as a file, was refused\)/],
+    [
+      '4',
+      'opens a file',
+      'plugin',
+      /returned EDGECAM_ERR_DENIED \(a resource, such as a file, was refused\)/,
+    ],
   ];
   for (const [mode, what, cause, message] of hostile) {
     it(`quarantines the tiles of a plugin that ${what} with cause ${cause} while the other tiles flow`, async () => {
