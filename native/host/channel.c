@@ -12,6 +12,11 @@
 void channel_init(channel *ch, int fd) {
   ch->fd = fd;
   ch->used = 0;
+  ch->queued = 0;
+}
+
+int channel_has_message(const channel *ch) {
+  return ch->used >= EDGECAM_MSG_SIZE;
 }
 
 int channel_fd_is_open(int fd) {
@@ -38,10 +43,44 @@ int channel_read(channel *ch, uint8_t msg[EDGECAM_MSG_SIZE]) {
   return 1;
 }
 
+static int write_all(int fd, const uint8_t *bytes, size_t left) {
+  while (left > 0) {
+    ssize_t n = write(fd, bytes, left);
+
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return -errno;
+    bytes += n;
+    left -= (size_t)n;
+  }
+  return 0;
+}
+
+int channel_flush(channel *ch) {
+  size_t bytes = ch->queued * EDGECAM_MSG_SIZE;
+
+  ch->queued = 0;
+  return write_all(ch->fd, ch->out, bytes);
+}
+
+int channel_queue(channel *ch, const void *msg) {
+  int rc;
+
+  if (ch->queued == CHANNEL_QUEUE && (rc = channel_flush(ch)) != 0)
+    return rc;
+  memcpy(ch->out + ch->queued * EDGECAM_MSG_SIZE, msg, EDGECAM_MSG_SIZE);
+  ch->queued++;
+  return 0;
+}
+
 int channel_write(channel *ch, const void *msg) {
   const uint8_t *bytes = msg;
   size_t left = EDGECAM_MSG_SIZE;
+  int rc = channel_flush(ch);
 
+  if (rc != 0)
+    return rc;
   while (left > 0) {
     ssize_t n = write(ch->fd, bytes, left);
 

@@ -194,7 +194,18 @@ static int handle_message(serve_state *s, const uint8_t *bytes) {
    * this call's renewal from the next DONE. */
   done.renewals = s->renewals;
 
-  rc = channel_write(&s->ch, &done);
+  /*
+   * Rule: answers wait only while another RUN is already buffered (the
+   * host goes straight on to it), and a failure goes out at once.
+   * Reason: one write for several answers saves a system call and a
+   * wake-up of the daemon per tile, yet an answer is never held longer
+   * than the next tile's call, which the deadline bounds below the
+   * daemon's stall watchdog (deadline + 1 s).
+   */
+  rc = channel_queue(&s->ch, &done);
+  if (rc == 0 &&
+      (done.outcome != EDGECAM_OUTCOME_OK || !channel_has_message(&s->ch)))
+    rc = channel_flush(&s->ch);
   if (rc != 0) {
     host_error_set(&s->err, "CHANNEL", "the daemon closed fd 3",
                    "cannot send DONE: %s", strerror(-rc));
