@@ -301,9 +301,13 @@ export class Daemon {
         );
       }
       if (this.watches.has(dir)) continue;
-      const folderWatch = new FolderWatch(dir, listTiles, (files) => {
-        if (!this.stopping) this.pipeline.feed(files);
-      });
+      const folderWatch = new FolderWatch(
+        dir,
+        (d) => listTiles(d).files,
+        (files) => {
+          if (!this.stopping) this.pipeline.feed(files);
+        },
+      );
       folderWatch.start();
       this.watches.set(dir, folderWatch);
       this.logger.info('watch-started', `feeding new tiles from ${dir}`, { dir });
@@ -317,18 +321,32 @@ export class Daemon {
       throw new EdgecamError('STOPPING', 'the daemon is stopping and takes no more tiles');
     }
     const files: string[] = [];
+    const ignored: string[] = [];
     for (const given of paths) {
       const target = path.resolve(given);
       let stat: fs.Stats;
       try {
         stat = fs.statSync(target);
-      } catch {
-        throw new EdgecamError('NOT_FOUND', `no such file or folder: ${target}`, 'check the path');
+      } catch (error) {
+        const loop = (error as NodeJS.ErrnoException).code === 'ELOOP';
+        throw new EdgecamError(
+          loop ? 'ELOOP' : 'NOT_FOUND',
+          loop ? `${target} is a loop of symbolic links` : `no such file or folder: ${target}`,
+          'check the path',
+        );
       }
       if (stat.isDirectory()) {
-        files.push(...listTiles(target));
-      } else {
+        const listed = listTiles(target);
+        files.push(...listed.files);
+        ignored.push(...listed.ignored);
+      } else if (stat.isFile()) {
         files.push(target);
+      } else {
+        throw new EdgecamError(
+          'NOT_A_TILE',
+          `${target} is not a regular file (a FIFO, device or socket never holds a tile)`,
+          'feed tile files or folders of them',
+        );
       }
     }
     const result = this.pipeline.feed(files, force);
@@ -346,7 +364,17 @@ export class Daemon {
         },
       );
     }
-    return { ...result, files: files.length, ...(hint ? { hint } : {}) };
+    if (ignored.length) {
+      this.logger.warn('feed-ignored', `${ignored.length} entries are not tile files`, {
+        first: ignored.slice(0, 5),
+      });
+    }
+    return {
+      ...result,
+      files: files.length,
+      ...(ignored.length ? { ignored } : {}),
+      ...(hint ? { hint } : {}),
+    };
   }
 
   private async quarantine(args: string[]): Promise<unknown> {
@@ -632,12 +660,41 @@ export class Daemon {
 }
 
 /** Tile files in a folder, sorted; dot-files (partial writes) and manifests left out. */
-export function listTiles(dir: string): string[] {
-  return fs
-    .readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isFile() && !e.name.startsWith('.') && !e.name.endsWith('.json'))
-    .map((e) => path.join(dir, e.name))
-    .sort();
+/**
+ * Tile files in a folder, sorted, and what was left out and why. Dot-files
+ * (partial writes) and manifests are skipped quietly; folders, FIFOs,
+ * devices, sockets and broken or looping links are reported. A symbolic
+ * link to a regular file is taken (one stat for links only).
+ *
+ * Rule: only regular files are read. Reason: opening a FIFO blocks until a
+ * writer comes, and would hold the ring's worker and every tile behind it.
+ */
+export function listTiles(dir: string): { files: string[]; ignored: string[] } {
+  const files: string[] = [];
+  const ignored: string[] = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name.startsWith('.') || entry.name.endsWith('.json')) continue;
+    const file = path.join(dir, entry.name);
+    let regular = entry.isFile();
+    if (entry.isSymbolicLink()) {
+      try {
+        regular = fs.statSync(file).isFile();
+      } catch {
+        regular = false;
+      }
+    }
+    if (regular) files.push(file);
+    else ignored.push(`${entry.name} (${describeEntry(entry)})`);
+  }
+  return { files: files.sort(), ignored: ignored.sort() };
+}
+
+function describeEntry(entry: fs.Dirent): string {
+  if (entry.isDirectory()) return 'a folder';
+  if (entry.isFIFO()) return 'a FIFO';
+  if (entry.isSocket()) return 'a socket';
+  if (entry.isSymbolicLink()) return 'a link to no regular file';
+  return 'a device';
 }
 
 function readToken(file: string | undefined): string {

@@ -211,11 +211,11 @@ export class Pipeline {
     this.transient.add(path.resolve(source));
   }
 
-  private removeRetryCopy(file: string): void {
+  private removeFile(file: string): void {
     fs.promises
       .rm(file, { force: true })
       .catch((error: Error) =>
-        this.logger.warn('retry-copy-left', `could not delete ${file}: ${error.message}`, { file }),
+        this.logger.warn('file-left', `could not delete ${file}: ${error.message}`, { file }),
       );
   }
 
@@ -465,8 +465,12 @@ export class Pipeline {
     let done = 0;
     batch.forEach(({ tile, token, slot }, i) => {
       this.unhold(slot);
-      if (this.tokenOf(tile) !== token) return;
       const result = results[i];
+      // The file is there even if its answer comes too late or is dropped;
+      // and it must go if the tile was quarantined meanwhile.
+      if (result.ok) tile.wroteOutput = true;
+      if (result.ok && tile.quarantined) this.removeFile(tile.outPath);
+      if (this.tokenOf(tile) !== token) return;
       if (!result.ok) {
         this.fail(tile, 'io', result.message, false);
         return;
@@ -484,7 +488,7 @@ export class Pipeline {
       this.finish(tile);
       this.written++;
       done++;
-      if (this.transient.delete(tile.source)) this.removeRetryCopy(tile.source);
+      if (this.transient.delete(tile.source)) this.removeFile(tile.source);
     });
     this.rateOut.add(done);
     this.schedulePump();
@@ -523,6 +527,12 @@ export class Pipeline {
 
     this.finish(tile);
     this.quarantined++;
+    tile.quarantined = true;
+    // Rule: a tile is written or quarantined, never both. Reason: an earlier
+    // attempt may have written the output before its answer was lost; left
+    // there, the folder would disagree with the counts, and a restart would
+    // skip the tile as done.
+    if (tile.wroteOutput) this.removeFile(tile.outPath);
     this.logger.warn('tile-quarantined', `${tile.name}: ${cause}: ${message}`, {
       tile: tile.name,
       cause,

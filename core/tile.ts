@@ -26,6 +26,10 @@ export interface AttemptRecord {
   cause: Cause;
   message: string;
   host?: string;
+  /** Set once any attempt's write completed: the output file exists. */
+  wroteOutput?: boolean;
+  /** Set when the tile is given up on. */
+  quarantined?: boolean;
   /** The host that ran the current attempt. */
   hostRef?: AlgorithmHost;
   plugin?: string;
@@ -49,6 +53,10 @@ export interface Tile {
   /** When the current wait (read, host call, write) counts as lost; 0: not waiting. */
   deadlineAt: number;
   host?: string;
+  /** Set once any attempt's write completed: the output file exists. */
+  wroteOutput?: boolean;
+  /** Set when the tile is given up on. */
+  quarantined?: boolean;
   /** The host that ran the current attempt. */
   hostRef?: AlgorithmHost;
   plugin?: string;

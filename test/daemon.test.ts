@@ -157,6 +157,29 @@ describe.skipIf(skip)('daemon', () => {
     expect((await daemon.request('status')).daemon.pid).toBe(daemon.process.pid);
   });
 
+  it('takes only regular files: a FIFO is refused, odd entries of a folder are named', async () => {
+    daemon = await startDaemon();
+    writeTiles(daemon.inDir, 2, 3);
+    const fifo = path.join(daemon.inDir, 'camera.ppm');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    fs.mkdirSync(path.join(daemon.inDir, 'sub'));
+    fs.symlinkSync(path.join(daemon.inDir, 'tile_0000.ppm'), path.join(daemon.inDir, 'link.ppm'));
+    fs.symlinkSync('/dev/null', path.join(daemon.inDir, 'null.ppm'));
+
+    await expect(daemon.request('feed', fifo)).rejects.toMatchObject({
+      code: 'NOT_A_TILE',
+      message: `${fifo} is not a regular file (a FIFO, device or socket never holds a tile)`,
+    });
+    const fed = await daemon.request('feed', daemon.inDir);
+    expect(fed.accepted).toBe(3);
+    expect(fed.ignored).toEqual([
+      'camera.ppm (a FIFO)',
+      'null.ppm (a link to no regular file)',
+      'sub (a folder)',
+    ]);
+    expect((await daemon.drained()).tiles).toMatchObject({ fed: 3, written: 3 });
+  });
+
   it('keeps its control socket private to its user', async () => {
     daemon = await startDaemon();
     expect(fs.statSync(daemon.socket).mode & 0o777).toBe(0o600);

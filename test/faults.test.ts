@@ -122,6 +122,38 @@ describe.skipIf(uringSkipReason())('faults and recovery', () => {
     );
   }, 180_000);
 
+  it('never leaves a tile both written and quarantined under every fault at once', async () => {
+    const daemon = await start(['--max-attempts', '3', '--deadline-ms', '100']);
+    writeGrid(daemon.inDir, 15, 100);
+    for (const fault of [
+      'delay 5ms±3ms execute',
+      'delay 2ms write',
+      'drop 30% execute seed 1',
+      'drop 10% read seed 2',
+      'drop 10% write seed 3',
+      'kill-algo every 20ms',
+      'stall h1',
+    ]) {
+      const [cmd, ...args] = fault.split(' ');
+      await daemon.request(cmd, ...args);
+    }
+    await daemon.request('feed', daemon.inDir);
+    await new Promise((r) => setTimeout(r, 1500));
+    await daemon.request('faults', 'clear');
+    const s = await drainChecking(daemon);
+    await quarantined(daemon, s.tiles.quarantined);
+    await new Promise((r) => setTimeout(r, 300)); // late writes and removals settle
+
+    expect(s.tiles.fed).toBe(1500);
+    expect(s.tiles.quarantined).toBeGreaterThan(0);
+    const written = fs.readdirSync(daemon.outDir).filter((n) => !n.startsWith('.'));
+    const records = fs.readdirSync(daemon.quarantineDir).filter((n) => n.endsWith('.json'));
+    const both = records.map((n) => n.slice(0, -5)).filter((n) => written.includes(n));
+    expect(both).toEqual([]);
+    expect(written.length).toBe(s.tiles.written);
+    expect(records.length).toBe(s.tiles.quarantined);
+  }, 60_000);
+
   it('drops the same tiles when a seeded drop is run twice', async () => {
     const lostSets: string[][] = [];
     for (const seed of ['42', '42', '43']) {
