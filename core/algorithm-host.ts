@@ -4,7 +4,6 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import readline from 'node:readline';
 import type { Socket } from 'node:net';
 
 import {
@@ -15,6 +14,7 @@ import {
   type RunMessage,
 } from './host-protocol.js';
 import type { Logger } from './logger.js';
+import { OutputLines } from './output-lines.js';
 
 export type HostState = 'starting' | 'ready' | 'draining' | 'stopped' | 'dead';
 
@@ -197,13 +197,24 @@ export class AlgorithmHost extends EventEmitter<HostEvents> {
   /** The plugin's prints and the host's last words go to the log, labelled. */
   private captureOutput(child: ChildProcess): void {
     const { logger, id } = this.options;
-    readline.createInterface({ input: child.stdout! }).on('line', (line) => {
-      logger.info('plugin-output', line.slice(0, 1000), { host: id, stream: 'stdout' });
-    });
-    readline.createInterface({ input: child.stderr! }).on('line', (line) => {
-      logger.warn('plugin-output', line.slice(0, 1000), { host: id, stream: 'stderr' });
-      if (!this.fatal && line.startsWith('{')) this.fatal = parseHostError(line);
-    });
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const lines = new OutputLines(
+        (line) => {
+          if (stream === 'stdout') logger.info('plugin-output', line, { host: id, stream });
+          else logger.warn('plugin-output', line, { host: id, stream });
+          if (stream === 'stderr' && !this.fatal && line.startsWith('{')) {
+            this.fatal = parseHostError(line);
+          }
+        },
+        (dropped) =>
+          logger.warn('plugin-output-suppressed', `${dropped} lines of ${stream} not logged`, {
+            host: id,
+            stream,
+          }),
+      );
+      child[stream]!.on('data', (chunk: Buffer) => lines.push(chunk));
+      child[stream]!.on('end', () => lines.end());
+    }
   }
 }
 

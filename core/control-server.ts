@@ -18,9 +18,15 @@ export const MAX_LINE_BYTES = 1 << 20;
 
 export type Handler = (request: Request, client: ControlClient) => Promise<unknown>;
 
+/** Unsent bytes past which pushes to a client are skipped, and past which it is cut off. */
+const CONGESTED_BYTES = 1 << 20;
+const ABANDONED_BYTES = 16 << 20;
+
 export interface ControlClient {
   readonly id: number;
   send(message: unknown): void;
+  /** True while the client reads slower than it is sent to: skip what can be skipped. */
+  readonly congested: boolean;
   readonly closed: boolean;
   onClose(callback: () => void): void;
 }
@@ -102,8 +108,21 @@ export class ControlServer {
       get closed() {
         return socket.destroyed;
       },
-      send(message: unknown) {
-        if (!socket.destroyed) socket.write(JSON.stringify(message) + '\n');
+      get congested() {
+        return socket.writableLength > CONGESTED_BYTES;
+      },
+      send: (message: unknown) => {
+        if (socket.destroyed) return;
+        // Rule: a client that stops reading is cut off, not buffered for.
+        // Reason: what it does not read stays in the daemon's memory.
+        if (socket.writableLength > ABANDONED_BYTES) {
+          this.logger.warn('client-dropped', 'a client stopped reading; connection closed', {
+            unsent: socket.writableLength,
+          });
+          socket.destroy();
+          return;
+        }
+        socket.write(JSON.stringify(message) + '\n');
       },
       onClose(callback) {
         closeCallbacks.push(callback);

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { DAEMON_COMMANDS, findCommand, type Request } from './commands.js';
 import { claimSocketPath, ControlServer, type ControlClient } from './control-server.js';
 import type { DaemonOptions } from './daemon-options.js';
-import { EdgecamError, SetupError, UsageError } from './errors.js';
+import { EdgecamError, PluginError, SetupError, UsageError } from './errors.js';
 import { FaultInjector, type FaultKind, type HostActions } from './faults.js';
 import { FolderWatch } from './folder-watch.js';
 import { HostPool } from './host-pool.js';
@@ -238,6 +238,9 @@ export class Daemon {
       if (!Number.isFinite(n)) throw usage('load', 'numeric plugin arguments', word);
       return n;
     });
+    if (this.stopping) {
+      throw new EdgecamError('STOPPING', 'the daemon is stopping and loads no plugin');
+    }
     if (this.loading) {
       throw new EdgecamError('BUSY', 'another load is in progress', 'wait for it, then try again');
     }
@@ -264,7 +267,13 @@ export class Daemon {
   private async loadPlugin(name: string, args: number[]) {
     const started = performance.now();
     const prepared = await this.store.prepare(name, args);
-    const generation = await this.pool.start(prepared);
+    const generation = await this.pool.start(prepared).catch((error: Error) => {
+      throw new PluginError(
+        'PLUGIN_REFUSED',
+        `Plugin ${prepared.path} compiled but its hosts could not start it: ${error.message}`,
+        'check its exports and edgecam_alloc against docs/plugins.md; the running plugin is kept',
+      );
+    });
     const summary = {
       plugin: prepared.name,
       path: prepared.path,
@@ -431,12 +440,14 @@ export class Daemon {
     const holder = client as ControlClient & { unsubscribe?: () => void };
     holder.unsubscribe?.();
 
-    const timer = setInterval(
-      () => client.send({ event: 'metrics', data: this.status() }),
-      interval,
-    );
+    // Pushes to a client that reads slower than they come are skipped, not queued.
+    const timer = setInterval(() => {
+      if (!client.congested) client.send({ event: 'metrics', data: this.status() });
+    }, interval);
     const forward = (record: LogRecord) => {
-      if (PUSHED_EVENTS.has(record.event)) client.send({ event: 'log', data: record });
+      if (PUSHED_EVENTS.has(record.event) && !client.congested) {
+        client.send({ event: 'log', data: record });
+      }
     };
     const stopLog = this.logger.subscribe(forward);
     holder.unsubscribe = () => {

@@ -270,11 +270,17 @@ function stageOf(
   return word as FaultStage;
 }
 
+/** The longest fault duration: Node's timers hold at most about 24.8 days. */
+const MAX_DURATION_MS = 24 * 3600 * 1000;
+
 export function parseDuration(text: string, parameter: string, usage?: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(text);
-  if (!match) throw new UsageError(parameter, 'a duration like 500ms, 10s or 2m', text, usage);
-  const scale = { ms: 1, s: 1000, m: 60_000 }[match[2] as 'ms' | 's' | 'm'];
-  return Number(match[1]) * scale;
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text);
+  if (!match) throw new UsageError(parameter, 'a duration like 500ms, 10s, 2m or 1h', text, usage);
+  const scale = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] as 'ms' | 's' | 'm' | 'h'];
+  const ms = Number(match[1]) * scale;
+  if (ms > MAX_DURATION_MS)
+    throw new UsageError(parameter, 'a duration of at most 24h', text, usage);
+  return ms;
 }
 
 /** A number in [0, 1) from the inputs alone (FNV-1a, then a final mix). */

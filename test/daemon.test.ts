@@ -271,6 +271,48 @@ describe.skipIf(skip)('daemon', () => {
     expect(JSON.parse(line).host).toMatch(/^h[12]$/);
   });
 
+  it('logs a flood of plugin output only in part, and says how much it left out', async () => {
+    daemon = await startDaemon();
+    const source = path.join(daemon.dir, 'flood.c');
+    fs.writeFileSync(
+      source,
+      [
+        '#include <stdio.h>',
+        '#include "edgecam_plugin.h"',
+        'int edgecam_process(uint8_t *buf, uint32_t len, const edgecam_params *p) {',
+        '  for (int i = 0; i < 2000; i++) puts("spam spam spam spam spam spam spam spam");',
+        '  fflush(stdout);',
+        '  return EDGECAM_OK;',
+        '}',
+      ].join('\n'),
+    );
+    const wasm = path.join(daemon.dir, 'flood.wasm');
+    const cc = spawnSync('clang-14', [
+      '--target=wasm32-wasi',
+      '--sysroot=/usr',
+      '-O2',
+      '-mexec-model=reactor',
+      `-I${path.join(ROOT, 'algos')}`,
+      '-o',
+      wasm,
+      source,
+    ]);
+    expect(cc.status, String(cc.stderr)).toBe(0);
+    await daemon.request('load', wasm);
+    writeTiles(daemon.inDir, 10, 3);
+    await daemon.request('feed', daemon.inDir);
+    expect((await daemon.drained()).tiles.written).toBe(10);
+    await waitFor(() => /plugin-output-suppressed/.test(daemon!.log()));
+
+    // 20,000 lines printed; a few dozen logged per host and stream.
+    const logged = daemon
+      .log()
+      .split('\n')
+      .filter((l) => l.includes('spam spam')).length;
+    expect(logged).toBeGreaterThan(0);
+    expect(logged).toBeLessThan(200);
+  });
+
   it('takes raw tiles of the geometry given on the command line', async () => {
     daemon = await startDaemon(['--raw', '16x8x3']);
     const image = syntheticImage(16, 8, 3, 9);

@@ -345,8 +345,12 @@ describe.skipIf(uringSkipReason())('faults and recovery', () => {
     await expect(daemon.request('delay', '10ms', 'sideways')).rejects.toMatchObject({
       message: "Expected read, queue, execute, write for delay stage but received 'sideways'",
     });
+    await expect(daemon.request('delay', '99999999999s')).rejects.toMatchObject({
+      message: "Expected a duration of at most 24h for delay but received '99999999999s'",
+    });
+    await expect(daemon.request('kill-algo', 'for', '5s')).rejects.toMatchObject({ code: 'USAGE' });
     await expect(daemon.request('drop', '5%', 'for', 'ever')).rejects.toMatchObject({
-      message: "Expected a duration like 500ms, 10s or 2m for drop for but received 'ever'",
+      message: "Expected a duration like 500ms, 10s, 2m or 1h for drop for but received 'ever'",
     });
   });
 
