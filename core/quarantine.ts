@@ -22,7 +22,8 @@ export async function quarantineTile(
   attempts: AttemptRecord[],
 ): Promise<QuarantineRecord> {
   const name = path.basename(source);
-  await fs.promises.mkdir(dir, { recursive: true });
+  // Private: a copy is whatever the fed file held, and a fed link can point anywhere.
+  await fs.promises.mkdir(dir, { recursive: true, mode: 0o700 });
 
   // The source may be gone (that can be the reason); the record still says why.
   let copied = true;

@@ -119,6 +119,7 @@ describe.skipIf(skip)('daemon', () => {
     expect(record('ascii.ppm').reason).toMatch(/P3/);
     expect(record('truncated.ppm').reason).toMatch(/1000 bytes/);
     expect(record('truncated.ppm').attempts).toHaveLength(1);
+    expect(fs.statSync(daemon.quarantineDir).mode & 0o777).toBe(0o700);
     // The tile itself is kept beside its record, byte for byte.
     expect(fs.readFileSync(path.join(daemon.quarantineDir, 'truncated.ppm'))).toEqual(
       good.subarray(0, 1000),
