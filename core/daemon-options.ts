@@ -48,7 +48,7 @@ export const DAEMON_USAGE = `edgecam daemon [options]
   --io uring|sync     the file path: io_uring batches, or plain system calls
   --batch N           tiles per io_uring batch (default: 32)
   --host-depth N      tiles a host may hold at once, so it never waits for the daemon (default: 8)
-  --max-attempts N    tries before a tile is quarantined (default: 3)
+  --max-attempts N    tries before a tile is quarantined (default: 5)
   --cache-dir DIR     compiled plugins (default: ${defaultModuleCacheDir()})
   --log-level LEVEL   debug, info, warn or error (default: info)
   --http [HOST:]PORT  serve /metrics (Prometheus) and /status (JSON); host 127.0.0.1 unless given
@@ -121,7 +121,7 @@ export function parseDaemonOptions(argv: string[]): DaemonOptions {
     io: oneOf('--io', values.io, ['uring', 'sync'] as const, 'uring'),
     batch: integer('--batch', values.batch, 32, 1, 1024),
     hostDepth: integer('--host-depth', values['host-depth'], 8, 1, 64),
-    maxAttempts: integer('--max-attempts', values['max-attempts'], 3, 1, 100),
+    maxAttempts: integer('--max-attempts', values['max-attempts'], 5, 1, 100),
     cacheDir: path.resolve(values['cache-dir'] ?? defaultModuleCacheDir()),
     logLevel: oneOf(
       '--log-level',
