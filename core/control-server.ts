@@ -19,8 +19,8 @@ export const MAX_LINE_BYTES = 1 << 20;
 export type Handler = (request: Request, client: ControlClient) => Promise<unknown>;
 
 /** Unsent bytes past which pushes to a client are skipped, and past which it is cut off. */
-const CONGESTED_BYTES = 1 << 20;
-const ABANDONED_BYTES = 16 << 20;
+const CONGESTED_BYTES = 256 << 10;
+const ABANDONED_BYTES = 4 << 20;
 
 export interface ControlClient {
   readonly id: number;
