@@ -1,17 +1,15 @@
-// Durations as operators type them: `500ms`, `10s`, `1.5s`, `2m`. The same
-// spelling as the control protocol, so a recipe line reads like a request.
+// Durations as operators type them: `500ms`, `10s`, `1.5s`, `2m`, `1h`. The
+// control protocol's own parser, so a recipe line reads like a request.
 
 import { UsageError } from '../core/errors.js';
-
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 };
+import { parseDuration as parseProtocolDuration } from '../core/faults.js';
 
 /** Milliseconds of a duration word; `parameter` and `usage` shape the error. */
 export function parseDuration(word: string | undefined, parameter: string, usage?: string): number {
-  const match = word === undefined ? null : /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(word);
-  if (!match) {
-    throw new UsageError(parameter, 'a duration like 500ms, 10s or 2m', word, usage);
+  if (word === undefined) {
+    throw new UsageError(parameter, 'a duration like 500ms, 10s, 2m or 1h', word, usage);
   }
-  return Math.round(Number(match[1]) * UNIT_MS[match[2]]);
+  return Math.round(parseProtocolDuration(word, parameter, usage));
 }
 
 /** The shortest exact spelling of `ms`: 1500 -> 1.5s, 250 -> 250ms, 120000 -> 2m. */

@@ -163,7 +163,7 @@ describe.skipIf(skip)('the operator shell in a terminal', { timeout: 40_000 }, (
 
     screen = await run(t, 'sleep soon', 'usage: sleep');
     expect(screen).toContain(
-      "Expected a duration like 500ms, 10s or 2m for sleep but received 'soon'",
+      "Expected a duration like 500ms, 10s, 2m or 1h for sleep but received 'soon'",
     );
   });
 
