@@ -75,23 +75,11 @@ int channel_queue(channel *ch, const void *msg) {
 }
 
 int channel_write(channel *ch, const void *msg) {
-  const uint8_t *bytes = msg;
-  size_t left = EDGECAM_MSG_SIZE;
   int rc = channel_flush(ch);
 
   if (rc != 0)
     return rc;
-  while (left > 0) {
-    ssize_t n = write(ch->fd, bytes, left);
-
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      return -errno;
-    bytes += n;
-    left -= (size_t)n;
-  }
-  return 0;
+  return write_all(ch->fd, msg, EDGECAM_MSG_SIZE);
 }
 
 int channel_send_fatal(channel *ch, const char *text) {
