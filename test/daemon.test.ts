@@ -233,31 +233,9 @@ describe.skipIf(skip)('daemon', () => {
 
   it('labels what a plugin prints with its host id in the daemon log', async () => {
     daemon = await startDaemon();
-    const source = path.join(daemon.dir, 'chatty.c');
-    fs.writeFileSync(
-      source,
-      [
-        '#include <stdio.h>',
-        '#include "edgecam_plugin.h"',
-        'int edgecam_process(uint8_t *buf, uint32_t len, const edgecam_params *p) {',
-        '  printf("chatty saw %ux%u\\n", p->width, p->height);',
-        '  fflush(stdout);',
-        '  return EDGECAM_OK;',
-        '}',
-      ].join('\n'),
-    );
-    const wasm = path.join(daemon.dir, 'chatty.wasm');
-    const cc = spawnSync('clang-14', [
-      '--target=wasm32-wasi',
-      '--sysroot=/usr',
-      '-O2',
-      '-mexec-model=reactor',
-      `-I${path.join(ROOT, 'algos')}`,
-      '-o',
-      wasm,
-      source,
+    const wasm = compilePlugin(daemon.dir, 'chatty', [
+      'printf("chatty saw %ux%u\\n", p->width, p->height);',
     ]);
-    expect(cc.status, String(cc.stderr)).toBe(0);
 
     await daemon.request('load', wasm);
     writeTiles(daemon.inDir, 2, 3);
@@ -274,31 +252,9 @@ describe.skipIf(skip)('daemon', () => {
 
   it('logs a flood of plugin output only in part, and says how much it left out', async () => {
     daemon = await startDaemon();
-    const source = path.join(daemon.dir, 'flood.c');
-    fs.writeFileSync(
-      source,
-      [
-        '#include <stdio.h>',
-        '#include "edgecam_plugin.h"',
-        'int edgecam_process(uint8_t *buf, uint32_t len, const edgecam_params *p) {',
-        '  for (int i = 0; i < 2000; i++) puts("spam spam spam spam spam spam spam spam");',
-        '  fflush(stdout);',
-        '  return EDGECAM_OK;',
-        '}',
-      ].join('\n'),
-    );
-    const wasm = path.join(daemon.dir, 'flood.wasm');
-    const cc = spawnSync('clang-14', [
-      '--target=wasm32-wasi',
-      '--sysroot=/usr',
-      '-O2',
-      '-mexec-model=reactor',
-      `-I${path.join(ROOT, 'algos')}`,
-      '-o',
-      wasm,
-      source,
+    const wasm = compilePlugin(daemon.dir, 'flood', [
+      'for (int i = 0; i < 2000; i++) puts("spam spam spam spam spam spam spam spam");',
     ]);
-    expect(cc.status, String(cc.stderr)).toBe(0);
     await daemon.request('load', wasm);
     writeTiles(daemon.inDir, 10, 3);
     await daemon.request('feed', daemon.inDir);
@@ -408,6 +364,34 @@ describe.skipIf(skip)('daemon', () => {
     expect(fs.readdirSync(daemon.outDir)).toHaveLength(20);
   });
 });
+
+/** Compiles a throwaway plugin whose process() runs `body` (C lines), then returns EDGECAM_OK. */
+function compilePlugin(dir: string, name: string, body: string[]): string {
+  const source = path.join(dir, `${name}.c`);
+  const wasm = path.join(dir, `${name}.wasm`);
+  const lines = [
+    '#include <stdio.h>',
+    '#include "edgecam_plugin.h"',
+    'int edgecam_process(uint8_t *buf, uint32_t len, const edgecam_params *p) {',
+    ...body.map((line) => `  ${line}`),
+    '  fflush(stdout);',
+    '  return EDGECAM_OK;',
+    '}',
+  ];
+  fs.writeFileSync(source, lines.join('\n'));
+  const cc = spawnSync('clang-14', [
+    '--target=wasm32-wasi',
+    '--sysroot=/usr',
+    '-O2',
+    '-mexec-model=reactor',
+    `-I${path.join(ROOT, 'algos')}`,
+    '-o',
+    wasm,
+    source,
+  ]);
+  expect(cc.status, String(cc.stderr)).toBe(0);
+  return wasm;
+}
 
 async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
   const until = Date.now() + timeoutMs;
